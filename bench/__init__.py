@@ -1,0 +1,1 @@
+"""syncline benchmarks: ``python -m bench [NAME ...]`` (``make bench``)."""

@@ -1,0 +1,246 @@
+"""The connector protocol (ARCHITECTURE.md §3.1).
+
+A connector turns one external system into canonical records. It offers one or more ways to
+capture changes (``cursor``, ``push``, ``scan``), reads records by id, writes batches, lists ids
+for delete detection and reports its health. It never talks to the state store: links,
+snapshots and cursors are the engine's business.
+
+Connectors import only ``syncline.model``, ``syncline.errors`` and this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from syncline.errors import (
+    AuthError,
+    ConnectorError,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from syncline.model import CanonicalEntity
+
+
+class Capture(StrEnum):
+    """How a connector can tell the engine what changed."""
+
+    CURSOR = "cursor"  # records changed since a compound (modified_at, id) cursor
+    PUSH = "push"  # events delivered to syncline's inbox (webhooks)
+    SCAN = "scan"  # full listing, compared with snapshots by content hash
+
+
+class WriteOp(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    ARCHIVE = "archive"  # set inactive, keep the record
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class EntitySupport:
+    """What a connector can do with one canonical entity."""
+
+    entity: str
+    capture: frozenset[Capture]
+    writable: frozenset[WriteOp] = frozenset()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """Declared once per connector; the engine plans around it."""
+
+    entities: tuple[EntitySupport, ...]
+    read_batch_size: int = 500
+    write_batch_size: int = 100
+
+    def support(self, entity: str) -> EntitySupport | None:
+        return next((e for e in self.entities if e.entity == entity), None)
+
+    def can_capture(self, entity: str, mode: Capture) -> bool:
+        s = self.support(entity)
+        return s is not None and mode in s.capture
+
+    def can_write(self, entity: str, op: WriteOp) -> bool:
+        s = self.support(entity)
+        return s is not None and op in s.writable
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    """A compound change cursor: records after ``(modified_at, native_id)`` are newer.
+
+    ``native_id`` compares as the connector defines (numeric ids compare numerically); the
+    connector is responsible for that ordering. ``modified_at`` is timezone-aware UTC.
+    """
+
+    modified_at: datetime
+    native_id: str = ""
+
+
+@dataclass(frozen=True)
+class NativeRecord:
+    """One record of one system, in canonical form.
+
+    ``version`` is the system's own version token (write_date, etag, row version) used for
+    optimistic re-reads; ``data`` is None only when ``deleted`` is true.
+    """
+
+    entity: str
+    native_id: str
+    data: CanonicalEntity | None
+    version: str | None = None
+    modified_at: datetime | None = None
+    deleted: bool = False
+
+    def cursor(self) -> Cursor | None:
+        if self.modified_at is None:
+            return None
+        return Cursor(self.modified_at, self.native_id)
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Records changed after a cursor, ordered by (modified_at, id), at most ``limit`` of them.
+
+    ``next_cursor`` is the cursor of the last record (or the input cursor when empty);
+    ``has_more`` says whether another call would return more.
+    """
+
+    records: list[NativeRecord]
+    next_cursor: Cursor | None
+    has_more: bool = False
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """One planned write. ``native_id`` is None for CREATE; ``data`` is None for DELETE.
+
+    ``expected_version`` is the version the engine last saw; a connector that can check it
+    returns a result with ``version_conflict=True`` when the target moved on, so the engine
+    re-plans instead of overwriting. ``fields`` limits an UPDATE to the canonical fields that
+    changed, so that a write never clobbers a field another user edited meanwhile.
+    """
+
+    op: WriteOp
+    entity: str
+    idempotency_key: str
+    native_id: str | None = None
+    data: CanonicalEntity | None = None
+    expected_version: str | None = None
+    fields: frozenset[str] | None = None  # only these canonical fields changed (None: all)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of one WriteRequest, in the same position as the request.
+
+    Exactly one of: success (``native_id`` and ``version`` set), ``error`` set, or
+    ``version_conflict`` (the target changed since ``expected_version``; nothing written).
+    """
+
+    request: WriteRequest
+    native_id: str | None = None
+    version: str | None = None
+    error: ConnectorError | None = None
+    version_conflict: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.version_conflict
+
+
+@dataclass(frozen=True)
+class Health:
+    """A system's answer to a health probe. ``latency_ms`` is the round trip in milliseconds."""
+
+    ok: bool
+    detail: str = ""
+    latency_ms: float | None = None
+    version: str | None = None
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every connector implements. All methods are synchronous and thread-confined."""
+
+    system: str
+    """The system's name in the config (``erp``, ``crm``)."""
+
+    capabilities: Capabilities
+
+    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
+        """Records of ``entity`` modified strictly after ``since`` (all when None), oldest
+        first, at most ``limit``. Raises TransientError / AuthError / PermanentError."""
+        ...
+
+    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
+        """The current state of the given records; ids that do not exist are omitted."""
+        ...
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        """Apply a batch; one result per request, in order. A transient failure of the whole
+        batch raises TransientError and writes nothing (or only what is idempotent to repeat);
+        a per-record validation failure is reported in that record's result."""
+        ...
+
+    def list_ids(self, entity: str) -> list[str]:
+        """Every existing id of ``entity``, archived ones included (for delete detection)."""
+        ...
+
+    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
+        """All records of ``entity``, archived ones included, in pages."""
+        ...
+
+    def health(self) -> Health:
+        """Probe the system; never raises."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """Split ``items`` into consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class RecordPage:
+    """A helper for connectors that page through listings: guards against a server returning
+    the same page token twice (an endless loop)."""
+
+    seen_tokens: set[str] = field(default_factory=set)
+
+    def check(self, token: str) -> None:
+        if token in self.seen_tokens:
+            raise TransientError(f"paging loop: page token {token!r} returned twice")
+        self.seen_tokens.add(token)
+
+
+__all__ = [
+    "AuthError",
+    "Capabilities",
+    "Capture",
+    "ChangeBatch",
+    "Connector",
+    "ConnectorError",
+    "Cursor",
+    "EntitySupport",
+    "Health",
+    "NativeRecord",
+    "PermanentError",
+    "RateLimited",
+    "RecordPage",
+    "TransientError",
+    "WriteOp",
+    "WriteRequest",
+    "WriteResult",
+    "chunked",
+]
