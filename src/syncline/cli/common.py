@@ -1,0 +1,101 @@
+"""What every CLI command shares: the --config option, the runtime, output and errors.
+
+Exit codes (documented in the README): 0 success; 1 the operation failed (a system or the
+store failed, a cycle had errors); 2 usage or configuration error (bad flag, invalid or missing
+config file, missing environment variable, unreachable state store); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from syncline.runtime import Runtime
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+DEFAULT_CONFIG = "syncline.yaml"
+
+
+class CliState:
+    """Options given before the command (``syncline --config X --debug status``)."""
+
+    config: Path | None = None
+    debug: bool = False
+
+
+state = CliState()
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: $SYNCLINE_CONFIG, else ./syncline.yaml).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def config_path(given: Path | None = None) -> Path:
+    """The config file: the command's --config, the global --config, $SYNCLINE_CONFIG, or
+    ./syncline.yaml, in that order."""
+    if given is not None:
+        return given
+    if state.config is not None:
+        return state.config
+    env = os.environ.get("SYNCLINE_CONFIG")
+    return Path(env) if env else Path(DEFAULT_CONFIG)
+
+
+@contextmanager
+def open_runtime(given: Path | None = None) -> Iterator[Runtime]:
+    """Load the config and yield a Runtime; closes connectors and the store afterwards."""
+    runtime = Runtime.from_file(config_path(given))
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, pydantic models, datetimes, Decimals and enums as plain JSON values."""
+    if hasattr(value, "model_dump"):
+        return to_jsonable(value.model_dump(mode="json"))
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(getattr(value, k)) for k in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
+    """Print ``data`` as JSON when ``as_json``, else call ``render`` (a Rich table, usually)."""
+    if as_json:
+        typer.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
+    else:
+        render()
+
+
+def fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"

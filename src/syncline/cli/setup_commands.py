@@ -1,0 +1,156 @@
+"""Commands that set syncline up: init, check, config schema, db upgrade, status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    config_path,
+    console,
+    emit,
+    err_console,
+    fmt_time,
+    open_runtime,
+)
+from syncline.cli.starter import STARTER_CONFIG
+from syncline.errors import ConfigError
+from syncline.mapping import SynclineConfig
+from syncline.runtime import connector_type, connector_types
+from syncline.store import map_status
+
+config_app = typer.Typer(help="Inspect the configuration format.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the state store.", no_args_is_help=True)
+
+
+def init(
+    path: Annotated[
+        Path | None, typer.Argument(help="Where to write the file (default: --config).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Write a commented starter syncline.yaml for the demo pair (Tryton ERP + BottleCRM)."""
+    target = path or config_path(config)
+    if target.is_dir():
+        target = target / "syncline.yaml"
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(STARTER_CONFIG, "utf-8")
+    console.print(f"wrote {target}")
+    console.print("next: set the environment variables it names, then run `syncline check`")
+
+
+def check(
+    config: ConfigOption = None,
+    connect: Annotated[
+        bool, typer.Option("--connect", help="Also reach the state store and every system.")
+    ] = False,
+) -> None:
+    """Validate the config file; report every problem with file, line and key."""
+    with open_runtime(config) as runtime:
+        problems = runtime.validate()
+        if problems:
+            for problem in problems:
+                err_console.print(f"[red]error[/red] {problem}", highlight=False)
+            raise typer.Exit(2)
+        cfg = runtime.config
+        console.print(
+            f"[green]ok[/green] {runtime.config_path}: {len(cfg.systems)} systems, "
+            f"{len(cfg.maps)} maps, {len(cfg.flows)} flows",
+            highlight=False,
+        )
+        if connect:
+            failed = False
+            console.print(
+                f"state store {runtime.store.url}: revision {runtime.store.current_revision()}"
+            )
+            for name in cfg.systems:
+                health = runtime.connector(name).health()
+                mark = "[green]ok[/green]" if health.ok else "[red]down[/red]"
+                console.print(f"system {name}: {mark} {health.detail}", highlight=False)
+                failed = failed or not health.ok
+            if failed:
+                raise typer.Exit(1)
+
+
+@config_app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of syncline.yaml (with each connector type's settings)."""
+    document: dict[str, Any] = SynclineConfig.model_json_schema()
+    defs = document.setdefault("$defs", {})
+    variants = []
+    for name in connector_types():
+        kind = connector_type(name)
+        sub = kind.settings_model.model_json_schema()
+        defs.update(sub.pop("$defs", {}))
+        sub.setdefault("properties", {})["type"] = {"const": name, "description": kind.summary}
+        sub["required"] = sorted({"type", *sub.get("required", [])})
+        variants.append(sub)
+    if variants:
+        defs["SystemConfig"] = {
+            "oneOf": variants,
+            "description": "A system; 'type' picks its connector.",
+        }
+    typer.echo(json.dumps(document, indent=2))
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Apply pending state store migrations (every command also does this on first use)."""
+    with open_runtime(config) as runtime:
+        revision = runtime.store.upgrade()
+        console.print(f"state store {runtime.store.url} at revision {revision}", highlight=False)
+
+
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Per map: last run, backlog, open conflicts, dead letters and open review items."""
+    with open_runtime(config) as runtime:
+        names = [m.name for m in runtime.config.maps]
+        with runtime.store.begin() as conn:
+            rows = map_status(conn, names)
+
+        def render() -> None:
+            table = Table(title=f"syncline status ({runtime.config_path})")
+            for col in (
+                "map",
+                "entity",
+                "last run",
+                "state",
+                "backlog",
+                "conflicts",
+                "dead letters",
+                "reviews",
+            ):
+                table.add_column(col)
+            for m, row in zip(runtime.config.maps, rows, strict=True):
+                table.add_row(
+                    m.name,
+                    m.entity,
+                    fmt_time(row.last_run_at),
+                    row.last_run_state or "never run",
+                    str(row.backlog),
+                    str(row.open_conflicts),
+                    str(row.dead_letters),
+                    str(row.open_reviews),
+                )
+            console.print(table)
+            if not rows:
+                console.print("no maps configured")
+
+        emit({"config": str(runtime.config_path), "maps": rows}, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(check)
+    app.command()(status)
+    app.add_typer(config_app, name="config")
+    app.add_typer(db_app, name="db")

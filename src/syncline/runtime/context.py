@@ -1,0 +1,137 @@
+"""A Runtime: the loaded config, the opened state store and the connectors it names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from syncline.connectors.base import Connector
+from syncline.errors import ConfigError
+from syncline.mapping.loader import InvalidConfigError, LoadedConfig, load_config
+from syncline.mapping.transforms import get_transform
+from syncline.model import ENTITY_TYPES
+from syncline.runtime.registry import connector_type
+from syncline.store import Store, normalise_url
+
+
+def resolve_store_url(url: str, config_file: Path) -> str:
+    """A relative SQLite path is taken relative to the config file's folder."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(str(parsed.database)).expanduser()
+        if not path.is_absolute():
+            path = (config_file.parent / path).resolve()
+            return parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
+
+
+class Runtime:
+    """Everything a command needs, built lazily from one config file."""
+
+    def __init__(self, loaded: LoadedConfig, config_path: Path) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self.config_path = config_path
+        self._store: Store | None = None
+        self._connectors: dict[str, Connector] = {}
+
+    @classmethod
+    def from_file(cls, path: Path) -> Runtime:
+        return cls(load_config(path), path)
+
+    @property
+    def store(self) -> Store:
+        """The state store, opened (and migrated) on first use."""
+        if self._store is None:
+            self._store = Store.open(resolve_store_url(self.config.store.url, self.config_path))
+        return self._store
+
+    def system_settings(self, system: str) -> BaseModel:
+        """The validated settings of ``system``; ConfigError with file and line when invalid."""
+        cfg = self.config.systems.get(system)
+        if cfg is None:
+            raise ConfigError(f"no system named {system!r} under 'systems'", file=self.loaded.file)
+        kind = connector_type(cfg.type)
+        try:
+            return kind.settings_model.model_validate(cfg.settings())
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                path = ("systems", system, *[p for p in err["loc"] if isinstance(p, str | int)])
+                message = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    message = f"unknown key for a {cfg.type} system"
+                problems.append(self.loaded.error(path, message))
+            raise InvalidConfigError(problems) from None
+
+    def connector(self, system: str) -> Connector:
+        """The connector for ``system``, built on first use."""
+        if system not in self._connectors:
+            settings = self.system_settings(system)
+            kind = connector_type(self.config.systems[system].type)
+            self._connectors[system] = kind.factory(system, settings)
+        return self._connectors[system]
+
+    def connectors(self) -> dict[str, Connector]:
+        return {name: self.connector(name) for name in self.config.systems}
+
+    def validate(self) -> list[ConfigError]:
+        """Checks that need more than the schema: connector settings, entities, transforms."""
+        problems: list[ConfigError] = []
+        for name, system in self.config.systems.items():
+            try:
+                connector_type(system.type)
+                self.system_settings(name)
+            except InvalidConfigError as exc:
+                problems.extend(exc.problems)
+            except ConfigError as exc:
+                problems.append(self.loaded.error(("systems", name, "type"), str(exc)))
+        for i, m in enumerate(self.config.maps):
+            if m.entity not in ENTITY_TYPES:
+                known = ", ".join(sorted(ENTITY_TYPES))
+                problems.append(
+                    self.loaded.error(
+                        ("maps", i, "entity"), f"unknown entity {m.entity!r}; known: {known}"
+                    )
+                )
+                continue
+            fields = ENTITY_TYPES[m.entity].model_fields
+            for j, rule in enumerate(m.fields):
+                for key, field_name in (("field", rule.field), ("target", rule.target)):
+                    if field_name is not None and field_name not in fields:
+                        problems.append(
+                            self.loaded.error(
+                                ("maps", i, "fields", j, key),
+                                f"{m.entity} has no field {field_name!r}; "
+                                f"fields: {', '.join(fields)}",
+                            )
+                        )
+                for key, ref in (
+                    ("transform", rule.transform),
+                    ("reverse_transform", rule.reverse_transform),
+                ):
+                    if ref is not None:
+                        try:
+                            get_transform(ref.name)
+                        except ConfigError as exc:
+                            problems.append(
+                                self.loaded.error(("maps", i, "fields", j, key), str(exc))
+                            )
+            for k, key_field in enumerate(m.match.keys):
+                if key_field.split(".")[0] not in fields:
+                    problems.append(
+                        self.loaded.error(
+                            ("maps", i, "match", "keys", k),
+                            f"{m.entity} has no field {key_field!r}",
+                        )
+                    )
+        return problems
+
+    def close(self) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+        self._connectors.clear()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
