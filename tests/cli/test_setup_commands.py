@@ -114,7 +114,7 @@ def test_config_schema_is_json_schema_of_every_key(capsys: pytest.CaptureFixture
     code, out, _ = run(["config", "schema"], capsys)
     schema = json.loads(out)
     assert code == 0
-    assert set(schema["properties"]) == {"version", "store", "systems", "maps", "flows"}
+    assert set(schema["properties"]) == {"version", "store", "systems", "maps"}
     field_rule = schema["$defs"]["FieldRule"]["properties"]
     assert {"field", "owner", "conflict", "transform", "on_foreign_edit"} <= set(field_rule)
 

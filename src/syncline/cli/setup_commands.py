@@ -64,7 +64,7 @@ def check(
         cfg = runtime.config
         console.print(
             f"[green]ok[/green] {runtime.config_path}: {len(cfg.systems)} systems, "
-            f"{len(cfg.maps)} maps, {len(cfg.flows)} flows",
+            f"{len(cfg.maps)} maps",
             highlight=False,
         )
         if connect:

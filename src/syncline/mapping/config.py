@@ -185,9 +185,6 @@ class SynclineConfig(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     systems: dict[str, SystemConfig] = Field(default_factory=dict)
     maps: list[MapConfig] = Field(default_factory=list)
-    flows: list[dict[str, Any]] = Field(
-        default_factory=list, description="Business flows (see the flows section)."
-    )
 
     @field_validator("systems")
     @classmethod
