@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import uuid
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -168,10 +167,24 @@ class ConnectorContract(ABC):
         assert support is not None
         if Capture.CURSOR not in support.capture:
             return self._scan_captures_new_records(connector)
-        start = Cursor(datetime.now(UTC) - timedelta(seconds=5))
-        created = self._create(connector, self.sample(self._next()))
+        # The starting point comes from the system itself: its clock may differ from ours.
+        cursor = self._drain(connector)
+        created = [self._create(connector, self.sample(self._next())) for _ in range(3)]
+        first = str(created[0].native_id)
+        if connector.capabilities.can_write(self.entity, WriteOp.UPDATE):
+            current = self._read_one(connector, first).data
+            assert current is not None
+            self._write_one(
+                connector,
+                WriteRequest(
+                    WriteOp.UPDATE,
+                    self.entity,
+                    f"chg-{first}",
+                    native_id=first,
+                    data=self.modify(current),
+                ),
+            )
         seen: list[str] = []
-        cursor: Cursor | None = start
         for _ in range(10_000):
             batch = connector.read_changes(self.entity, cursor, 2)
             seen.extend(r.native_id for r in batch.records)
@@ -182,8 +195,23 @@ class ConnectorContract(ABC):
                 break
             assert batch.next_cursor is not None and batch.next_cursor != cursor
             cursor = batch.next_cursor
-        assert seen.count(str(created.native_id)) == 1, "each change exactly once per pass"
+        for result in created:
+            assert seen.count(str(result.native_id)) == 1, "each change exactly once per pass"
+        if connector.capabilities.can_write(self.entity, WriteOp.UPDATE):
+            assert seen[-1] == first, "a record changed last must come last"
         return None
+
+    def _drain(self, connector: Connector) -> Cursor | None:
+        """Page through every change so far; return the cursor after the newest."""
+        cursor: Cursor | None = None
+        for _ in range(100_000):
+            batch = connector.read_changes(
+                self.entity, cursor, connector.capabilities.read_batch_size
+            )
+            cursor = batch.next_cursor or cursor
+            if not batch.has_more:
+                return cursor
+        raise AssertionError("read_changes never reported the end (has_more stays true)")
 
     def _scan_captures_new_records(self, connector: Connector) -> None:
         created = self._create(connector, self.sample(self._next()))
@@ -203,7 +231,9 @@ class ConnectorContract(ABC):
         if connector.capabilities.can_write(self.entity, WriteOp.ARCHIVE):
             result = self._write_one(
                 connector,
-                WriteRequest(WriteOp.ARCHIVE, self.entity, f"arch-{native_id}", native_id=native_id),
+                WriteRequest(
+                    WriteOp.ARCHIVE, self.entity, f"arch-{native_id}", native_id=native_id
+                ),
             )
             assert result.ok, result.error
             assert native_id in connector.list_ids(self.entity)
