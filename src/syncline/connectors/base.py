@@ -226,6 +226,7 @@ class RecordPage:
 
 __all__ = [
     "AuthError",
+    "CanonicalEntity",
     "Capabilities",
     "Capture",
     "ChangeBatch",
