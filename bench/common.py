@@ -52,7 +52,11 @@ def report(figures: list[Figure], console: Console | None = None) -> None:
         base = f"{f.baseline:,.3f} {f.unit} ({f.baseline_name})" if f.baseline is not None else "-"
         ratio = f"{f.ratio:.2f}x" if f.ratio is not None else "-"
         op = ">=" if f.higher_is_better else "<="
-        target = f"{op} {f.target:g}" + ("x" if f.baseline is not None else f" {f.unit}") if f.target is not None else "-"
+        target = (
+            f"{op} {f.target:g}" + ("x" if f.baseline is not None else f" {f.unit}")
+            if f.target is not None
+            else "-"
+        )
         met = {None: "-", True: "yes", False: "NO"}[f.met]
         table.add_row(f.name, f"{f.value:,.3f} {f.unit}", base, ratio, target, met)
     (console or Console()).print(table)
