@@ -52,7 +52,7 @@ class TransientError(ConnectorError):
     """Worth retrying later: connection refused, timeout, 5xx, lock contention."""
 
 
-class RateLimited(TransientError):
+class RateLimitedError(TransientError):
     """The system asked us to slow down; retry after ``retry_after`` seconds."""
 
     def __init__(self, message: str, *, system: str = "", retry_after: float = 1.0) -> None:
@@ -89,7 +89,7 @@ __all__ = [
     "ConnectorError",
     "ModelError",
     "PermanentError",
-    "RateLimited",
+    "RateLimitedError",
     "StoreError",
     "SynclineError",
     "TransientError",

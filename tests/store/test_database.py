@@ -61,10 +61,21 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
 
 def test_inbox_rejects_replayed_events_and_tracks_processing(store: Store) -> None:
     with store.begin() as conn:
-        kw = dict(system="crm", event_type="contact.updated", entity="contact", native_id="7")
-        assert record_event(conn, event_id="ev-1", payload={"n": 1}, **kw)
-        assert not record_event(conn, event_id="ev-1", payload={"n": 1}, **kw)
-        assert record_event(conn, event_id="ev-2", payload={"n": 2}, **kw)
+
+        def record(event_id: str, n: int) -> bool:
+            return record_event(
+                conn,
+                system="crm",
+                event_id=event_id,
+                event_type="contact.updated",
+                entity="contact",
+                native_id="7",
+                payload={"n": n},
+            )
+
+        assert record("ev-1", 1)
+        assert not record("ev-1", 1)
+        assert record("ev-2", 2)
         events = pending_events(conn, "crm", "contact")
         assert [e.payload["n"] for e in events] == [1, 2]
         mark_processed(conn, [events[0].id])

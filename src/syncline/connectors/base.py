@@ -20,7 +20,7 @@ from syncline.errors import (
     AuthError,
     ConnectorError,
     PermanentError,
-    RateLimited,
+    RateLimitedError,
     TransientError,
 )
 from syncline.model import CanonicalEntity
@@ -237,7 +237,7 @@ __all__ = [
     "Health",
     "NativeRecord",
     "PermanentError",
-    "RateLimited",
+    "RateLimitedError",
     "RecordPage",
     "TransientError",
     "WriteOp",

@@ -89,7 +89,9 @@ class Quote(CanonicalEntity):
     lines: list[DocumentLine] = Field(default_factory=list)
 
     def total(self) -> Money:
-        return Money(amount=sum((ln.amount() for ln in self.lines), Decimal(0)), currency=self.currency)
+        return Money(
+            amount=sum((ln.amount() for ln in self.lines), Decimal(0)), currency=self.currency
+        )
 
     def max_discount(self) -> Decimal:
         """The largest line discount in percent (0 when there are no lines)."""
@@ -123,4 +125,6 @@ class Order(CanonicalEntity):
     confirmed_at: UtcDateTime | None = None
 
     def total(self) -> Money:
-        return Money(amount=sum((ln.amount() for ln in self.lines), Decimal(0)), currency=self.currency)
+        return Money(
+            amount=sum((ln.amount() for ln in self.lines), Decimal(0)), currency=self.currency
+        )
