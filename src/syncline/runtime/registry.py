@@ -27,7 +27,13 @@ class ConnectorType:
     summary: str
 
 
-_TYPES: dict[str, Callable[[], ConnectorType]] = {}
+def _sql() -> ConnectorType:
+    from syncline.connectors.sql import SqlSettings, connect  # noqa: PLC0415 - lazy by design
+
+    return ConnectorType("sql", SqlSettings, connect, "any database table via SQLAlchemy")
+
+
+_TYPES: dict[str, Callable[[], ConnectorType]] = {"sql": _sql}
 
 
 def connector_types() -> list[str]:

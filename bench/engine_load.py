@@ -1,0 +1,138 @@
+"""Engine benchmarks: initial load of N parties SQLite -> SQLite through the whole engine
+(read, map, link, snapshot, outbox, write) against a raw SQLite-to-SQLite copy of the same rows;
+an incremental cycle with 1,000 of N linked records changed; a quiet cycle with cursor capture.
+
+``SYNCLINE_BENCH_RECORDS`` sets N (default 1,000,000). Run standalone:
+``python -m bench.engine_load``.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.support.sqltables import party_system
+
+from bench.common import Figure, report
+from syncline.mapping import SynclineConfig
+from syncline.store import Store
+from syncline.sync import SyncEngine
+
+COLUMNS = "name, vat_id, emails, phones, website, language, active, modified_at, deleted"
+
+
+def _records() -> int:
+    return int(os.environ.get("SYNCLINE_BENCH_RECORDS", "1000000"))
+
+
+def _fill(path: Path, n: int) -> None:
+    db = sqlite3.connect(path)
+    start = datetime(2024, 1, 1)
+    rows = (
+        (
+            f"Party {i} GmbH", f"DE{i:09d}", f'["info{i}@example.com"]', "[]",
+            None, "de", 1, (start + timedelta(seconds=i)).isoformat(sep=" "), 0,
+        )
+        for i in range(n)
+    )  # fmt: skip
+    db.executemany(f"INSERT INTO parties ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    db.commit()
+    db.close()
+
+
+def _raw_copy(source: Path, target: Path) -> float:
+    """Seconds for a plain row-by-row copy of the table with Python's sqlite3 (the baseline)."""
+    started = time.perf_counter()
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    cursor = src.execute(f"SELECT {COLUMNS} FROM parties ORDER BY id")
+    while rows := cursor.fetchmany(5000):
+        dst.executemany(f"INSERT INTO parties ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    dst.commit()
+    src.close()
+    dst.close()
+    return time.perf_counter() - started
+
+
+def _config() -> SynclineConfig:
+    return SynclineConfig.model_validate(
+        {
+            "systems": {"crm": {"type": "sql"}, "erp": {"type": "sql"}},
+            "maps": [
+                {
+                    "name": "parties",
+                    "entity": "party",
+                    "a": "crm",
+                    "b": "erp",
+                    "overlap_seconds": 5,
+                    "only_listed_fields": True,
+                    "fields": [
+                        {"field": f}
+                        for f in ("name", "vat_id", "emails", "phones", "website", "active")
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def run() -> list[Figure]:
+    n = _records()
+    folder = Path(tempfile.mkdtemp(prefix="syncline-bench-"))
+    crm = party_system("crm", f"sqlite:///{folder / 'crm.db'}")
+    erp = party_system("erp", f"sqlite:///{folder / 'erp.db'}")
+    party_system("raw", f"sqlite:///{folder / 'raw.db'}").close()
+    _fill(folder / "crm.db", n)
+    raw = _raw_copy(folder / "crm.db", folder / "raw.db")
+    store = Store.open(f"sqlite:///{folder / 'state.db'}")
+    engine = SyncEngine(store, _config(), {"crm": crm, "erp": erp}, page_size=5000)
+    started = time.perf_counter()
+    engine.run_cycle("parties")
+    load = time.perf_counter() - started
+    engine.run_cycle("parties")  # the echo of the load comes back once and plans nothing
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    changed = min(1000, n)
+    db = sqlite3.connect(folder / "crm.db")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    db.executemany(
+        "UPDATE parties SET name = ?, modified_at = ? WHERE id = ?",
+        [(f"Renamed {i}", (now + timedelta(microseconds=i)).isoformat(sep=" "), i + 1)
+         for i in range(changed)],
+    )  # fmt: skip
+    db.commit()
+    db.close()
+    started = time.perf_counter()
+    incremental = engine.run_cycle("parties")
+    incremental_s = time.perf_counter() - started
+    assert incremental.delivery.delivered == changed, incremental.delivery
+    engine.run_cycle("parties")  # echo of the incremental writes
+    time.sleep(6)  # leave the overlap window so the quiet cycle is the steady state
+    engine.run_cycle("parties")
+    started = time.perf_counter()
+    quiet = engine.run_cycle("parties")
+    quiet_s = time.perf_counter() - started
+    assert quiet.planned_writes == 0
+    store.close()
+    crm.close()
+    erp.close()
+    return [
+        Figure(f"initial load {n:,} parties (engine)", load, "s", raw, "raw sqlite copy",
+               4.0, higher_is_better=False),
+        Figure(f"initial load {n:,} parties (engine)", n / load, "records/s", None, "", 50_000),
+        Figure("peak memory (load + cycles)", peak_mb, "MB", None, "", 500,
+               higher_is_better=False),
+        Figure(f"incremental cycle, {changed:,} of {n:,} changed", incremental_s, "s", None, "",
+               0.5, higher_is_better=False),
+        Figure(f"quiet cycle over {n:,} linked (cursor)", quiet_s * 1000, "ms", None, "", 50,
+               higher_is_better=False),
+    ]  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    report(run())

@@ -1,0 +1,98 @@
+"""``syncline conflicts list|show|resolve``: fields changed differently in both systems."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.sync import engine_for
+from syncline.store.conflicts import get_conflict
+from syncline.sync.conflicts import UNSET
+
+conflicts_app = typer.Typer(help="Conflicts waiting for a person's decision.", no_args_is_help=True)
+
+
+@conflicts_app.command("list")
+def list_(
+    map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open conflicts (id, map, link, field, both values)."""
+    with open_runtime(config) as runtime:
+        items = engine_for(runtime).conflicts(map_name, None if all_ else "open")
+
+        def render() -> None:
+            table = Table(title="conflicts")
+            for col in ("id", "map", "link", "field", "value a", "value b", "state", "since"):
+                table.add_column(col)
+            for c in items:
+                table.add_row(
+                    str(c.id), c.map_name, str(c.link_id), c.field, repr(c.value_a),
+                    repr(c.value_b), c.state, fmt_time(c.created_at),
+                )  # fmt: skip
+            console.print(table)
+
+        emit(items, as_json, render)
+
+
+@conflicts_app.command("show")
+def show(conflict_id: int, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """One conflict with its base, both values, versions, change times and sources."""
+    with open_runtime(config) as runtime, runtime.store.begin() as conn:
+        item = get_conflict(conn, conflict_id)
+        if item is None:
+            raise typer.BadParameter(f"no conflict with id {conflict_id}")
+        m = runtime.config.map(item.map_name)
+
+        def render() -> None:
+            console.print(f"conflict {item.id} ({item.state}) map {item.map_name}, link "
+                          f"{item.link_id}, field {item.field}", highlight=False)  # fmt: skip
+            console.print(f"  base: {item.base_value!r}", highlight=False)
+            for system, value, version, at in (
+                (m.a, item.value_a, item.version_a, item.changed_at_a),
+                (m.b, item.value_b, item.version_b, item.changed_at_b),
+            ):
+                console.print(
+                    f"  {system}: {value!r} (version {version}, changed {fmt_time(at)})",
+                    highlight=False,
+                )
+
+        emit(item, as_json, render)
+
+
+@conflicts_app.command("resolve")
+def resolve(
+    conflict_id: int,
+    take: Annotated[str | None, typer.Option("--take", help="System whose value wins.")] = None,
+    value: Annotated[
+        str | None, typer.Option("--value", help="The value to set (JSON, or plain text).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Decide a conflict; the next delivery writes the decision to both systems."""
+    if (take is None) == (value is None):
+        raise typer.BadParameter("give exactly one of --take SYSTEM or --value V")
+    chosen: Any = UNSET
+    if value is not None:
+        try:
+            chosen = json.loads(value)
+        except json.JSONDecodeError:
+            chosen = value
+    with open_runtime(config) as runtime:
+        engine = engine_for(runtime)
+        engine.resolve_conflict(conflict_id, take=take, value=chosen, actor="cli")
+        delivery = engine.deliver()
+        console.print(
+            f"conflict {conflict_id} resolved; {delivery.delivered} write(s) delivered",
+            highlight=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(conflicts_app, name="conflicts")

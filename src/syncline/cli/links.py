@@ -1,0 +1,66 @@
+"""``syncline links list|show``: which records are the same object in both systems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.sync import engine_for
+from syncline.store.snapshots import load_snapshots
+
+links_app = typer.Typer(help="Links between records of two systems.", no_args_is_help=True)
+
+
+@links_app.command("list")
+def list_(
+    map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="active, unlinked, ...")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 100,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Links with both native ids, origin and state."""
+    with open_runtime(config) as runtime:
+        items = engine_for(runtime).links(map_name, state, limit)
+
+        def render() -> None:
+            table = Table(title="links")
+            for col in ("id", "map", "entity", "a", "b", "origin", "state", "updated"):
+                table.add_column(col)
+            for lk in items:
+                table.add_row(
+                    str(lk.id), lk.map_name, lk.entity, lk.id_a or "(pending)",
+                    lk.id_b or "(pending)", lk.origin, lk.state, fmt_time(lk.updated_at),
+                )  # fmt: skip
+            console.print(table)
+
+        emit(items, as_json, render)
+
+
+@links_app.command("show")
+def show(link_id: int, config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """One link with its snapshot (the values both systems agreed on)."""
+    with open_runtime(config) as runtime:
+        link = engine_for(runtime).link(link_id)
+        if link is None:
+            raise typer.BadParameter(f"no link with id {link_id}")
+        with runtime.store.begin() as conn:
+            snapshot = load_snapshots(conn, [link_id]).get(link_id)
+
+        def render() -> None:
+            console.print(
+                f"link {link.id} ({link.state}) {link.map_name}: {link.id_a} <-> {link.id_b}",
+                highlight=False,
+            )
+            if snapshot is not None:
+                for name, value in sorted(snapshot.base_a.items()):
+                    console.print(f"  {name}: {value!r}", highlight=False)
+
+        emit({"link": link, "snapshot": snapshot}, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(links_app, name="links")

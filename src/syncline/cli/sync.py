@@ -1,0 +1,124 @@
+"""``syncline sync`` (run cycles once or every N seconds) and ``syncline plan`` (dry run)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from syncline.cli.common import ConfigOption, JsonOption, console, emit, open_runtime
+from syncline.errors import SynclineError
+from syncline.runtime import Runtime
+from syncline.sync import CycleReport, SyncEngine
+
+MapOption = Annotated[
+    str | None, typer.Option("--map", "-m", help="Only this map (default: every enabled map).")
+]
+
+
+def engine_for(runtime: Runtime) -> SyncEngine:
+    """The sync engine over the runtime's store, config and connectors."""
+    return SyncEngine(runtime.store, runtime.config, runtime.connectors())
+
+
+def _maps(runtime: Runtime, name: str | None) -> list[str]:
+    if name is not None:
+        runtime.config.map(name)  # KeyError names the known maps
+        return [name]
+    return [m.name for m in runtime.config.maps if m.enabled]
+
+
+def _print_cycle(report: CycleReport) -> None:
+    s, d = report.capture.stats, report.delivery
+    console.print(
+        f"{report.map_name}: read {report.capture.read}, planned {s.jobs} write(s), "
+        f"{s.conflicts} new conflict(s); delivered {d.delivered}, retried {d.retried}, "
+        f"dead {d.dead}, re-planned {d.replanned} ({report.seconds:.2f} s)",
+        highlight=False,
+    )
+    for error in report.capture.errors + d.errors:
+        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+
+
+def sync(
+    map_name: MapOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
+    every: Annotated[
+        float | None, typer.Option("--every", help="Repeat every SECONDS until interrupted.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run sync cycles: capture both systems of each map, merge, deliver the outbox."""
+    if once and every is not None:
+        raise typer.BadParameter("give --once or --every, not both")
+    with open_runtime(config) as runtime:
+        try:
+            names = _maps(runtime, map_name)
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0])) from None
+        engine = engine_for(runtime)
+        failed = False
+        while True:
+            started = time.monotonic()
+            for name in names:
+                report = engine.run_cycle(name)
+                _print_cycle(report)
+                failed = failed or bool(report.capture.errors or report.delivery.dead)
+            if every is None:
+                break
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+        if failed:
+            raise typer.Exit(1)
+
+
+def plan(
+    map_name: MapOption = None, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
+    """Dry run: print what a cycle would write now. Stores nothing, writes nothing."""
+    with open_runtime(config) as runtime:
+        try:
+            names = _maps(runtime, map_name)
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0])) from None
+        engine = engine_for(runtime)
+        plans = [engine.plan(name) for name in names]
+        rows: list[dict[str, Any]] = [
+            {
+                "map": p.map_name,
+                "op": j.op,
+                "target": j.target_system,
+                "native_id": j.native_id,
+                "link_id": j.link_id,
+                "fields": j.fields,
+                "values": j.payload.get("values"),
+            }
+            for p in plans
+            for j in p.jobs
+        ]
+
+        def render() -> None:
+            table = Table(title="planned writes (dry run)")
+            for col in ("map", "op", "target", "record", "fields"):
+                table.add_column(col)
+            for r in rows:
+                table.add_row(
+                    str(r["map"]),
+                    str(r["op"]),
+                    str(r["target"]),
+                    str(r["native_id"] or "(new)"),
+                    ", ".join(str(f) for f in r["fields"] or []) or "(all)",
+                )
+            console.print(table)
+            console.print(f"{len(rows)} write(s) would be planned", highlight=False)
+
+        emit({"writes": rows}, as_json, render)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sync)
+    app.command()(plan)
+
+
+__all__ = ["SynclineError", "engine_for", "register"]

@@ -1,0 +1,99 @@
+"""The audit trail: one event per applied change, per field where a field changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from syncline.store.schema import audit_events
+from syncline.store.types import utcnow
+
+REASONS = (
+    "sync",
+    "create",
+    "delete",
+    "archive",
+    "conflict_policy",
+    "manual_resolution",
+    "ownership_revert",
+    "ownership_flag",
+    "link",
+    "unlink",
+    "skip",
+    "flow",
+)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """When, which link and field, old and new value, source system and version, why, who."""
+
+    id: int
+    at: datetime
+    map_name: str | None
+    link_id: int | None
+    entity: str | None
+    field: str | None
+    old_value: Any
+    new_value: Any
+    source_system: str | None
+    source_version: str | None
+    target_system: str | None
+    reason: str
+    actor: str
+    job_id: int | None
+    detail: str | None
+
+
+def record_events(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Insert audit events given as column dicts; ``at`` defaults to now."""
+    if not events:
+        return
+    now = utcnow()
+    columns = [c for c in AuditEvent.__dataclass_fields__ if c != "id"]
+    rows = []
+    for event in events:
+        if event.get("reason") not in REASONS:
+            raise ValueError(f"unknown audit reason {event.get('reason')!r}")
+        row = {c: event.get(c) for c in columns}
+        row["at"] = event.get("at") or now
+        row["actor"] = event.get("actor") or "syncline"
+        rows.append(row)
+    conn.execute(insert(audit_events), rows)
+
+
+def _event(row: RowMapping) -> AuditEvent:
+    return AuditEvent(**{k: row[k] for k in AuditEvent.__dataclass_fields__})
+
+
+def query_events(
+    conn: Connection,
+    *,
+    link_id: int | None = None,
+    field: str | None = None,
+    since: datetime | None = None,
+    map_name: str | None = None,
+    reason: str | None = None,
+    limit: int = 1000,
+) -> list[AuditEvent]:
+    """Audit events, newest last, filtered by link, field, time (UTC), map and reason."""
+    query = select(audit_events).order_by(audit_events.c.id).limit(limit)
+    if link_id is not None:
+        query = query.where(audit_events.c.link_id == link_id)
+    if field is not None:
+        query = query.where(audit_events.c.field == field)
+    if since is not None:
+        query = query.where(audit_events.c.at >= since)
+    if map_name is not None:
+        query = query.where(audit_events.c.map_name == map_name)
+    if reason is not None:
+        query = query.where(audit_events.c.reason == reason)
+    return [_event(r) for r in conn.execute(query).mappings()]
+
+
+__all__ = ["REASONS", "AuditEvent", "query_events", "record_events"]

@@ -1,0 +1,63 @@
+"""Change-capture cursors: how far capture got per map, system and entity.
+
+``window`` holds, for records read inside the overlap window, ``{native_id: [hash, iso time]}``
+so that a re-read of the same content is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from syncline.store.schema import cursors
+from syncline.store.types import utcnow
+
+
+@dataclass
+class CursorState:
+    modified_at: datetime | None = None
+    native_id: str = ""
+    window: dict[str, list[str]] = field(default_factory=dict)
+
+
+def load_cursor(conn: Connection, map_name: str, system: str, entity: str) -> CursorState:
+    """The saved cursor, or an empty one (capture from the beginning)."""
+    row = (
+        conn.execute(
+            select(cursors).where(
+                cursors.c.map_name == map_name,
+                cursors.c.system == system,
+                cursors.c.entity == entity,
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return CursorState()
+    return CursorState(row["modified_at"], row["native_id"], dict(row["window"]))
+
+
+def save_cursor(
+    conn: Connection, map_name: str, system: str, entity: str, state: CursorState
+) -> None:
+    """Store the cursor; call in the transaction that records the planned work."""
+    where = (cursors.c.map_name == map_name, cursors.c.system == system, cursors.c.entity == entity)
+    conn.execute(delete(cursors).where(*where))
+    conn.execute(
+        insert(cursors).values(
+            map_name=map_name,
+            system=system,
+            entity=entity,
+            modified_at=state.modified_at,
+            native_id=state.native_id,
+            window=state.window,
+            updated_at=utcnow(),
+        )
+    )
+
+
+__all__ = ["CursorState", "load_cursor", "save_cursor"]

@@ -1,0 +1,335 @@
+"""The outbox: planned writes, delivered by workers; ``dead`` jobs are the dead-letter list.
+
+States: ``pending`` (due at ``next_attempt_at``), ``running`` (claimed by a worker),
+``done``, ``dead`` (a permanent error; waits for an operator), ``skipped`` (an operator gave
+up on it), ``superseded`` (a newer plan for the same link and target replaced it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql import alias
+
+from syncline.store.schema import outbox
+from syncline.store.types import utcnow
+
+OPEN_STATES = ("pending", "running")
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    id: int
+    map_name: str
+    link_id: int | None
+    target_system: str
+    entity: str
+    op: str
+    native_id: str | None
+    payload: dict[str, Any]
+    fields: list[str] | None
+    base_version: str | None
+    idempotency_key: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    depends_on: int | None
+    last_error: str | None
+    error_kind: str | None
+    claimed_by: str | None
+    claimed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to enqueue; ``payload`` holds ``values`` (what to write) and bookkeeping."""
+
+    map_name: str
+    link_id: int | None
+    target_system: str
+    entity: str
+    op: str
+    native_id: str | None
+    payload: dict[str, Any]
+    fields: list[str] | None
+    base_version: str | None
+    depends_on: int | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """sha256 over (link, target, base version, payload hash): equal plans, one job."""
+        payload_hash = hashlib.sha256(
+            json.dumps([self.op, self.payload, self.fields], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        raw = f"{self.map_name}|{self.link_id}|{self.target_system}|{self.base_version}|"
+        return hashlib.sha256((raw + payload_hash).encode()).hexdigest()
+
+
+def _job(row: RowMapping) -> OutboxJob:
+    return OutboxJob(**{k: row[k] for k in OutboxJob.__dataclass_fields__})
+
+
+def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = None) -> list[int]:
+    """Insert jobs whose idempotency key is new; returns the id of each (existing or new)."""
+    if not jobs:
+        return []
+    now = now or utcnow()
+    keys = [j.idempotency_key for j in jobs]
+    existing: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        query = select(outbox.c.idempotency_key, outbox.c.id).where(
+            outbox.c.idempotency_key.in_(keys[start : start + 500])
+        )
+        existing.update({str(k): int(i) for k, i in conn.execute(query)})
+    rows = []
+    for job, key in zip(jobs, keys, strict=True):
+        if key in existing:
+            continue
+        existing[key] = -1
+        rows.append(
+            {
+                "map_name": job.map_name,
+                "link_id": job.link_id,
+                "target_system": job.target_system,
+                "entity": job.entity,
+                "op": job.op,
+                "native_id": job.native_id,
+                "payload": job.payload,
+                "fields": job.fields,
+                "base_version": job.base_version,
+                "idempotency_key": key,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "depends_on": job.depends_on,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    if rows:
+        statement = insert(outbox).returning(
+            outbox.c.idempotency_key, outbox.c.id, sort_by_parameter_order=True
+        )
+        existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
+    return [existing[k] for k in keys]
+
+
+def supersede_pending(
+    conn: Connection, link_ids: Sequence[int], target_system: str, keep: Sequence[int] = ()
+) -> int:
+    """Mark pending jobs of these links to ``target_system`` superseded (but those in ``keep``)."""
+    if not link_ids:
+        return 0
+    query = update(outbox).where(
+        outbox.c.link_id.in_(list(link_ids)),
+        outbox.c.target_system == target_system,
+        outbox.c.state == "pending",
+    )
+    if keep:
+        query = query.where(outbox.c.id.not_in(list(keep)))
+    return int(conn.execute(query.values(state="superseded", updated_at=utcnow())).rowcount)
+
+
+def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, list[OutboxJob]]:
+    """Pending and running jobs by link id."""
+    result: dict[int, list[OutboxJob]] = {}
+    ids = list(dict.fromkeys(link_ids))
+    for start in range(0, len(ids), 500):
+        query = select(outbox).where(
+            outbox.c.link_id.in_(ids[start : start + 500]), outbox.c.state.in_(OPEN_STATES)
+        )
+        for row in conn.execute(query.order_by(outbox.c.id)).mappings():
+            job = _job(row)
+            result.setdefault(int(row["link_id"]), []).append(job)
+    return result
+
+
+def claim(
+    conn: Connection,
+    worker: str,
+    now: datetime,
+    *,
+    limit: int = 500,
+    map_names: Sequence[str] | None = None,
+    blocked_systems: Sequence[str] = (),
+) -> list[OutboxJob]:
+    """Claim due pending jobs (oldest first) and mark them running by ``worker``.
+
+    Skips jobs whose link already has a running job and jobs waiting on an undelivered job;
+    on PostgreSQL rows are locked ``FOR UPDATE SKIP LOCKED`` so workers never share a job.
+    """
+    running = alias(outbox, "running")
+    parent = alias(outbox, "parent")
+    query = (
+        select(outbox)
+        .where(
+            outbox.c.state == "pending",
+            outbox.c.next_attempt_at <= now,
+            or_(
+                outbox.c.link_id.is_(None),
+                ~exists().where(
+                    and_(running.c.link_id == outbox.c.link_id, running.c.state == "running")
+                ),
+            ),
+            or_(
+                outbox.c.depends_on.is_(None),
+                exists().where(and_(parent.c.id == outbox.c.depends_on, parent.c.state == "done")),
+            ),
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    if map_names is not None:
+        query = query.where(outbox.c.map_name.in_(list(map_names)))
+    if blocked_systems:
+        query = query.where(outbox.c.target_system.not_in(list(blocked_systems)))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=outbox)
+    rows = list(conn.execute(query).mappings())
+    jobs: list[OutboxJob] = []
+    seen_links: set[int] = set()
+    for row in rows:
+        if row["link_id"] is not None:
+            if row["link_id"] in seen_links:
+                continue  # at most one running job per link
+            seen_links.add(row["link_id"])
+        jobs.append(_job(row))
+    if jobs:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([j.id for j in jobs]))
+            .values(state="running", claimed_by=worker, claimed_at=now, updated_at=now)
+        )
+    return jobs
+
+
+def finish(conn: Connection, job_ids: Sequence[int], state: str, now: datetime) -> None:
+    """Close jobs as ``done``, ``superseded`` or ``skipped``."""
+    if job_ids:
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(job_ids)))
+            .values(state=state, updated_at=now, claimed_by=None)
+        )
+
+
+def reschedule(
+    conn: Connection,
+    job_id: int,
+    *,
+    at: datetime,
+    now: datetime,
+    error: str | None,
+    error_kind: str | None,
+    count_attempt: bool = True,
+    depends_on: int | None = None,
+) -> None:
+    """Put a job back to pending, due at ``at`` (a retry or a wait)."""
+    values: dict[str, Any] = {
+        "state": "pending",
+        "next_attempt_at": at,
+        "last_error": error,
+        "error_kind": error_kind,
+        "claimed_by": None,
+        "updated_at": now,
+        "depends_on": depends_on,
+    }
+    if count_attempt:
+        values["attempts"] = outbox.c.attempts + 1
+    conn.execute(update(outbox).where(outbox.c.id == job_id).values(values))
+
+
+def mark_dead(conn: Connection, job_id: int, error: str, now: datetime) -> None:
+    """Move a job to the dead-letter list with the target's own message."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == job_id)
+        .values(
+            state="dead",
+            last_error=error,
+            error_kind="permanent",
+            attempts=outbox.c.attempts + 1,
+            claimed_by=None,
+            updated_at=now,
+        )
+    )
+
+
+def revive(
+    conn: Connection, job_id: int, now: datetime, payload: dict[str, Any] | None = None
+) -> None:
+    """A dead job back to pending (optionally with an operator's edited payload)."""
+    values: dict[str, Any] = {
+        "state": "pending",
+        "next_attempt_at": now,
+        "attempts": 0,
+        "updated_at": now,
+        "error_kind": None,
+    }
+    if payload is not None:
+        values["payload"] = payload
+    conn.execute(update(outbox).where(outbox.c.id == job_id).values(values))
+
+
+def get_job(conn: Connection, job_id: int) -> OutboxJob | None:
+    row = conn.execute(select(outbox).where(outbox.c.id == job_id)).mappings().first()
+    return _job(row) if row is not None else None
+
+
+def list_jobs(
+    conn: Connection,
+    state: str | None = None,
+    map_name: str | None = None,
+    limit: int = 100,
+) -> list[OutboxJob]:
+    query = select(outbox).order_by(outbox.c.id).limit(limit)
+    if state is not None:
+        query = query.where(outbox.c.state == state)
+    if map_name is not None:
+        query = query.where(outbox.c.map_name == map_name)
+    return [_job(r) for r in conn.execute(query).mappings()]
+
+
+def in_doubt(conn: Connection, claimed_before: datetime, worker: str) -> list[OutboxJob]:
+    """Running jobs claimed before ``claimed_before`` by another worker (a crash or a hang)."""
+    query = select(outbox).where(
+        outbox.c.state == "running",
+        or_(outbox.c.claimed_at <= claimed_before, outbox.c.claimed_by.is_(None)),
+        or_(outbox.c.claimed_by != worker, outbox.c.claimed_by.is_(None)),
+    )
+    return [_job(r) for r in conn.execute(query.order_by(outbox.c.id)).mappings()]
+
+
+def count_jobs(conn: Connection, states: Sequence[str], map_name: str | None = None) -> int:
+    query = select(func.count()).select_from(outbox).where(outbox.c.state.in_(list(states)))
+    if map_name is not None:
+        query = query.where(outbox.c.map_name == map_name)
+    return int(conn.execute(query).scalar_one())
+
+
+__all__ = [
+    "OPEN_STATES",
+    "NewJob",
+    "OutboxJob",
+    "claim",
+    "count_jobs",
+    "enqueue",
+    "finish",
+    "get_job",
+    "in_doubt",
+    "list_jobs",
+    "mark_dead",
+    "open_jobs_for_links",
+    "reschedule",
+    "revive",
+    "supersede_pending",
+]

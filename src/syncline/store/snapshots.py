@@ -1,0 +1,137 @@
+"""Snapshots: per link, the field values both systems last agreed on, and what each side showed.
+
+``base_a``/``base_b`` hold the shared fields in each side's canonical form (they differ only
+through transforms and references); ``seen_a``/``seen_b`` hold each side's full canonical record
+as last read or written, with its native ``version`` and content ``hash``. Equal copies are
+stored once to keep the row small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+
+from syncline.store.links import Side
+from syncline.store.schema import snapshots
+from syncline.store.types import utcnow
+
+
+def values_hash(values: dict[str, Any]) -> str:
+    """SHA-256 of canonical values (same text as ``CanonicalEntity.content_hash``)."""
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Snapshot:
+    link_id: int
+    base_a: dict[str, Any] = field(default_factory=dict)
+    base_b: dict[str, Any] = field(default_factory=dict)
+    seen_a: dict[str, Any] | None = None
+    seen_b: dict[str, Any] | None = None
+    version_a: str | None = None
+    version_b: str | None = None
+    hash_a: str | None = None
+    hash_b: str | None = None
+    synced_at: datetime | None = None
+    has_base: bool = False  # False until both sides agreed once (new links matched by key)
+
+    def base(self, side: Side) -> dict[str, Any]:
+        return self.base_a if side == "a" else self.base_b
+
+    def seen(self, side: Side) -> dict[str, Any] | None:
+        return self.seen_a if side == "a" else self.seen_b
+
+    def version(self, side: Side) -> str | None:
+        return self.version_a if side == "a" else self.version_b
+
+    def content_hash(self, side: Side) -> str | None:
+        return self.hash_a if side == "a" else self.hash_b
+
+    def set_seen(
+        self, side: Side, values: dict[str, Any] | None, version: str | None, hash_: str | None
+    ) -> None:
+        if side == "a":
+            self.seen_a, self.version_a, self.hash_a = values, version, hash_
+        else:
+            self.seen_b, self.version_b, self.hash_b = values, version, hash_
+
+
+def _pack(s: Snapshot) -> dict[str, Any]:
+    packed: dict[str, Any] = {"a": s.base_a, "has_base": s.has_base}
+    if s.base_b != s.base_a:
+        packed["b"] = s.base_b
+    for side, seen in (("a", s.seen_a), ("b", s.seen_b)):
+        base = s.base_a if side == "a" else s.base_b
+        if seen is None:
+            packed[f"seen_{side}"] = None
+        elif seen != base:
+            packed[f"seen_{side}"] = seen
+    return packed
+
+
+def _unpack(link_id: int, row: Any) -> Snapshot:
+    packed = row["values"]
+    base_a = packed.get("a", {})
+    base_b = packed.get("b", base_a)
+    seen = {s: packed.get(f"seen_{s}", base_a if s == "a" else base_b) for s in ("a", "b")}
+    return Snapshot(
+        link_id=link_id,
+        base_a=base_a,
+        base_b=base_b,
+        seen_a=seen["a"],
+        seen_b=seen["b"],
+        version_a=row["version_a"],
+        version_b=row["version_b"],
+        hash_a=row["hash_a"],
+        hash_b=row["hash_b"],
+        synced_at=row["synced_at"],
+        has_base=bool(packed.get("has_base", True)),
+    )
+
+
+def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snapshot]:
+    """Snapshots of the given links (links without one are absent)."""
+    result: dict[int, Snapshot] = {}
+    ids = list(dict.fromkeys(link_ids))
+    for start in range(0, len(ids), 500):
+        query = select(snapshots).where(snapshots.c.link_id.in_(ids[start : start + 500]))
+        for row in conn.execute(query).mappings():
+            result[row["link_id"]] = _unpack(row["link_id"], row)
+    return result
+
+
+def save_snapshots(conn: Connection, items: Sequence[Snapshot]) -> None:
+    """Write snapshots (replacing existing rows of the same links)."""
+    if not items:
+        return
+    now = utcnow()
+    rows = []
+    for s in items:
+        s.synced_at = now
+        rows.append(
+            {
+                "link_id": s.link_id,
+                "values": _pack(s),
+                "content_hash": values_hash(s.base_a),
+                "version_a": s.version_a,
+                "version_b": s.version_b,
+                "hash_a": s.hash_a,
+                "hash_b": s.hash_b,
+                "synced_at": now,
+            }
+        )
+    ids = [s.link_id for s in items]
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(snapshots).where(snapshots.c.link_id.in_(ids[start : start + 500])))
+    conn.execute(insert(snapshots), rows)
+
+
+__all__ = ["Snapshot", "load_snapshots", "save_snapshots", "values_hash"]

@@ -1,0 +1,98 @@
+"""Everything the engine knows about one map while it works on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from syncline.connectors.base import Connector
+from syncline.errors import ConfigError
+from syncline.mapping import MapConfig, SynclineConfig
+from syncline.mapping.transforms import apply
+from syncline.model import CanonicalEntity, entity_type
+from syncline.store.links import Side
+from syncline.sync.fields import SharedField, shared_fields
+
+Checkpoint = Callable[[str], None]
+"""Called with a step name at every step of a cycle; tests raise from it to simulate a crash."""
+
+REF_KEY = "$ref"
+
+
+@dataclass(frozen=True)
+class ParentMap:
+    """The map that links a referenced entity between the same two systems."""
+
+    name: str
+    side_of: dict[str, Side]  # system name -> side in the parent map
+
+
+@dataclass
+class MapContext:
+    config: MapConfig
+    model: type[CanonicalEntity]
+    fields: list[SharedField]
+    connectors: dict[Side, Connector]
+    parents: dict[str, ParentMap] = field(default_factory=dict)  # by referenced entity
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def entity(self) -> str:
+        return self.config.entity
+
+    def system(self, side: Side) -> str:
+        return self.config.a if side == "a" else self.config.b
+
+    def side(self, system: str) -> Side:
+        return "a" if system == self.config.a else "b"
+
+    def transformed(self, shared: SharedField, value: Any, to: Side) -> Any:
+        """``value`` through the field's transform towards side ``to`` (references excluded)."""
+        ref = shared.transform_to(to)
+        if ref is None or value is None:
+            return value
+        return apply(ref.name, value, ref.args)
+
+    def shared_values(self, values: Mapping[str, Any], side: Side) -> dict[str, Any]:
+        """The shared fields of a full record of ``side``."""
+        return {f.name(side): values.get(f.name(side)) for f in self.fields}
+
+
+def build_context(
+    config: SynclineConfig,
+    map_name: str,
+    connectors: Mapping[str, Connector],
+    clock: Callable[[], datetime],
+) -> MapContext:
+    """Compile map ``map_name``; ConfigError when a system has no connector."""
+    m = config.map(map_name)
+    missing = [s for s in (m.a, m.b) if s not in connectors]
+    if missing:
+        raise ConfigError(f"map {m.name!r}: no connector for system(s) {', '.join(missing)}")
+    model = entity_type(m.entity)
+    fields = shared_fields(m, model)
+    parents: dict[str, ParentMap] = {}
+    for ref_entity in {f.ref_entity for f in fields if f.ref_entity}:
+        for candidate in config.maps:
+            if candidate.entity == ref_entity and {candidate.a, candidate.b} == {m.a, m.b}:
+                parents[ref_entity] = ParentMap(
+                    candidate.name, {candidate.a: "a", candidate.b: "b"}
+                )
+                break
+    return MapContext(
+        config=m,
+        model=model,
+        fields=fields,
+        connectors={"a": connectors[m.a], "b": connectors[m.b]},
+        parents=parents,
+        clock=clock,
+    )
+
+
+__all__ = ["REF_KEY", "Checkpoint", "MapContext", "ParentMap", "build_context"]

@@ -1,0 +1,359 @@
+"""The sync engine: cycles per map (capture, plan, deliver), dry runs and operator decisions."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from syncline.connectors.base import Capture, Connector, NativeRecord
+from syncline.errors import ConnectorError, SynclineError
+from syncline.mapping import SynclineConfig
+from syncline.store import Store
+from syncline.store.audit import AuditEvent, query_events
+from syncline.store.conflicts import ConflictItem, list_conflicts
+from syncline.store.cursors import load_cursor
+from syncline.store.inbox import pending_events
+from syncline.store.links import Link, Side, get_link, iter_active_native_ids, list_links
+from syncline.store.outbox import OutboxJob, get_job, list_jobs
+from syncline.store.runs import finish_run, start_run
+from syncline.sync import conflicts as decisions
+from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
+from syncline.sync.circuit import CircuitPolicy, Circuits
+from syncline.sync.context import Checkpoint, MapContext, build_context
+from syncline.sync.links import LinkSuggester
+from syncline.sync.planner import Planner
+from syncline.sync.report import CaptureReport, CycleReport, Plan
+from syncline.sync.worker import DeliveryReport, RetryPolicy, Worker
+
+
+def _no_checkpoint(_step: str) -> None:
+    return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SyncEngine:
+    """Runs the maps of a config between the given connectors over one state store.
+
+    ``clock`` gives the current UTC time (tests pass a fake one); ``lease_seconds`` is how long
+    a claimed job may run before another worker treats it as crashed (0 on SQLite, where one
+    process writes); ``checkpoint`` is called at every step of a cycle (tests inject crashes).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        config: SynclineConfig,
+        connectors: Mapping[str, Connector],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        worker_id: str | None = None,
+        lease_seconds: float | None = None,
+        retry: RetryPolicy | None = None,
+        circuit: CircuitPolicy | None = None,
+        suggester: LinkSuggester | None = None,
+        checkpoint: Checkpoint | None = None,
+        seed: int | None = None,
+        page_size: int | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.connectors = dict(connectors)
+        self.clock = clock or _utcnow
+        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
+        if lease_seconds is None:
+            lease_seconds = 0.0 if store.dialect == "sqlite" else 300.0
+        self.lease_seconds = lease_seconds
+        self.circuits = Circuits(circuit)
+        self.suggester = suggester
+        self.checkpoint = checkpoint or _no_checkpoint
+        self.page_size = page_size
+        self._contexts: dict[str, MapContext] = {}
+        self._dry: Connection | None = None
+        self.worker = Worker(
+            store,
+            self.context,
+            clock=self.clock,
+            worker_id=self.worker_id,
+            lease_seconds=lease_seconds,
+            circuits=self.circuits,
+            retry=retry or RetryPolicy(),
+            checkpoint=self.checkpoint,
+            rng=random.Random(seed),
+        )
+
+    def context(self, map_name: str) -> MapContext:
+        """The compiled map ``map_name`` (KeyError naming the known maps)."""
+        if map_name not in self._contexts:
+            self._contexts[map_name] = build_context(
+                self.config, map_name, self.connectors, self.clock
+            )
+        return self._contexts[map_name]
+
+    # -- cycles ---------------------------------------------------------------------------------
+
+    def run_cycle(self, map_name: str) -> CycleReport:
+        """Capture both systems of the map, plan, and deliver its outbox; recorded as a run."""
+        started = time.perf_counter()
+        with self._cycle_lock(map_name) as got:
+            if not got:
+                raise SynclineError(f"map {map_name!r} is already being synced by another worker")
+            with self.store.begin() as conn:
+                run_id = start_run(conn, map_name)
+            try:
+                capture = self.capture(map_name)
+                delivery = self.deliver(map_name)
+            except BaseException as exc:
+                with self.store.begin() as conn:
+                    finish_run(conn, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+                raise
+            report = CycleReport(map_name, run_id, capture, delivery)
+            report.seconds = time.perf_counter() - started
+            with self.store.begin() as conn:
+                state = "ok" if not capture.errors and not delivery.errors else "degraded"
+                finish_run(conn, run_id, state, _stats(report))
+        return report
+
+    def run_all(self) -> list[CycleReport]:
+        """One cycle of every enabled map, parents (referenced entities) first."""
+        maps = [m for m in self.config.maps if m.enabled]
+        order = sorted(
+            maps, key=lambda m: len(self.context(m.name).parents)
+        )  # a map referencing others runs after them
+        return [self.run_cycle(m.name) for m in order]
+
+    def capture(self, map_name: str) -> CaptureReport:
+        """Capture and plan both sides of a map (no delivery)."""
+        ctx = self.context(map_name)
+        report = CaptureReport()
+        for side in ("a", "b"):
+            system = ctx.system(side)
+            with self.store.begin() as conn:
+                blocked = self.circuits.blocked(conn, self.clock())
+            if system in blocked and self._dry is None:
+                report.skipped.append(system)
+                continue
+            try:
+                self._capture_side(ctx, side, report)
+            except ConnectorError as exc:
+                report.skipped.append(system)
+                report.errors.append(str(exc))
+                if self._dry is None:
+                    with self.store.begin() as conn:
+                        self.circuits.failed(conn, system, str(exc), self.clock())
+        return report
+
+    def plan(self, map_name: str) -> Plan:
+        """A dry run: what a cycle would plan now. Stores nothing, writes nothing."""
+        with self.store.engine.connect() as conn:
+            transaction = conn.begin()
+            self._dry = conn
+            planned: list[Any] = []
+            self._planned = planned
+            try:
+                capture = self.capture(map_name)
+            finally:
+                self._dry = None
+                self._planned = None
+                transaction.rollback()
+        return Plan(map_name, planned, capture)
+
+    def deliver(self, map_name: str | None = None) -> DeliveryReport:
+        """Deliver due outbox jobs (of one map, or of all maps)."""
+        return self.worker.deliver([map_name] if map_name is not None else None)
+
+    # -- capture internals ----------------------------------------------------------------------
+
+    _planned: list[Any] | None = None
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        if self._dry is not None:
+            yield self._dry
+        else:
+            with self.store.begin() as conn:
+                yield conn
+
+    @contextlib.contextmanager
+    def _cycle_lock(self, map_name: str) -> Iterator[bool]:
+        """On PostgreSQL, one cycle per map at a time (advisory lock); SQLite has one writer."""
+        if self.store.dialect != "postgresql":
+            yield True
+            return
+        key = zlib.crc32(f"syncline-map:{map_name}".encode())
+        with self.store.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
+
+    def _plan_page(self, ctx: MapContext, side: Side, page: CapturePage, report: Any) -> None:
+        self.checkpoint("capture.page")
+        now = self.clock()
+        with self._tx() as conn:
+            planner = Planner(
+                ctx,
+                conn,
+                now=now,
+                in_doubt_before=now - timedelta(seconds=self.lease_seconds),
+                suggester=self.suggester,
+                planned=self._planned,
+            )
+            if page.records:
+                report.stats.add(planner.plan(side, page.records))
+            page.commit(conn)
+            self.checkpoint("capture.commit")
+        report.read += page.read
+        self.checkpoint("capture.committed")
+
+    def _capture_side(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
+        connector = ctx.connectors[side]
+        limit = self.page_size or connector.capabilities.read_batch_size
+        for mode in capture_modes(connector, ctx.entity):
+            if mode == Capture.CURSOR:
+                with self._tx() as conn:
+                    state = load_cursor(conn, ctx.name, connector.system, ctx.entity)
+                pages: Iterator[CapturePage] = cursor_pages(
+                    state,
+                    connector,
+                    ctx.name,
+                    ctx.entity,
+                    overlap_seconds=ctx.config.overlap_seconds,
+                    limit=limit,
+                )
+            elif mode == Capture.PUSH:
+                pages = push_pages(
+                    self._events(connector.system, ctx.entity), connector, ctx.entity, limit
+                )
+            else:
+                seen: set[str] = set()
+                for page in scan_pages(connector, ctx.entity, seen):
+                    self._plan_page(ctx, side, page, report)
+                self._scan_deletes(ctx, side, seen, report)
+                continue
+            for page in pages:
+                self._plan_page(ctx, side, page, report)
+
+    def _events(self, system: str, entity: str) -> Callable[[int], list[Any]]:
+        def fetch(limit: int) -> list[Any]:
+            with self._tx() as conn:
+                return pending_events(conn, system, entity, limit)
+
+        return fetch
+
+    def _scan_deletes(
+        self, ctx: MapContext, side: Side, seen: set[str], report: CaptureReport
+    ) -> None:
+        """Linked records missing from a full scan were hard-deleted."""
+        with self._tx() as conn:
+            gone = [n for _, n in iter_active_native_ids(conn, ctx.name, side) if n not in seen]
+        for start in range(0, len(gone), 500):
+            tombstones = [
+                NativeRecord(ctx.entity, n, None, deleted=True) for n in gone[start : start + 500]
+            ]
+            self._plan_page(ctx, side, CapturePage(tombstones, lambda _c: None), report)
+
+    # -- operator decisions ---------------------------------------------------------------------
+
+    def resolve_conflict(
+        self,
+        conflict_id: int,
+        *,
+        take: str | None = None,
+        value: Any = decisions.UNSET,
+        actor: str = "operator",
+    ) -> None:
+        """Decide a conflict: take a system's value (``take="crm"``) or set ``value``; the
+        decision is written to both systems by the next delivery and audited."""
+        with self.store.begin() as conn:
+            item = decisions.find_conflict(conn, conflict_id)
+            ctx = self.context(item.map_name)
+            decisions.resolve_conflict(conn, ctx, item, take=take, value=value, actor=actor)
+
+    def retry_dead_letter(self, job_id: int, payload: dict[str, Any] | None = None) -> None:
+        """Queue a dead letter again; ``payload`` replaces the values to write (edited)."""
+        with self.store.begin() as conn:
+            job = get_job(conn, job_id)
+            if job is None:
+                raise decisions.DecisionError(f"no outbox job with id {job_id}")
+            decisions.retry_dead_letter(conn, self.context(job.map_name), job_id, payload)
+
+    def skip_dead_letter(self, job_id: int, actor: str = "operator") -> None:
+        """Give up on a dead letter deliberately (kept as ``skipped``, audited)."""
+        with self.store.begin() as conn:
+            decisions.skip_dead_letter(conn, job_id, actor)
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        link_id: int | None = None,
+        field: str | None = None,
+        since: datetime | None = None,
+        map_name: str | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEvent]:
+        """Audit events, oldest first, filtered by link, field, time (UTC) and map."""
+        with self.store.begin() as conn:
+            return query_events(
+                conn, link_id=link_id, field=field, since=since, map_name=map_name, limit=limit
+            )
+
+    def links(
+        self, map_name: str | None = None, state: str | None = None, limit: int = 100
+    ) -> list[Link]:
+        with self.store.begin() as conn:
+            return list_links(conn, map_name, state, limit)
+
+    def link(self, link_id: int) -> Link | None:
+        with self.store.begin() as conn:
+            return get_link(conn, link_id)
+
+    def conflicts(
+        self, map_name: str | None = None, state: str | None = "open"
+    ) -> list[ConflictItem]:
+        with self.store.begin() as conn:
+            return list_conflicts(conn, state, map_name)
+
+    def dead_letters(self, map_name: str | None = None) -> list[OutboxJob]:
+        with self.store.begin() as conn:
+            return list_jobs(conn, "dead", map_name)
+
+
+def _stats(report: CycleReport) -> dict[str, Any]:
+    s = report.capture.stats
+    d = report.delivery
+    return {
+        "read": report.capture.read,
+        "records": s.records,
+        "jobs": s.jobs,
+        "conflicts": s.conflicts,
+        "created_links": s.created_links,
+        "linked": s.linked,
+        "deletes": s.deletes,
+        "delivered": d.delivered,
+        "retried": d.retried,
+        "dead": d.dead,
+        "replanned": d.replanned,
+        "skipped_systems": report.capture.skipped,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+__all__ = ["SyncEngine"]

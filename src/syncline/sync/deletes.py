@@ -1,0 +1,87 @@
+"""Deletes (ARCHITECTURE.md §3.8): a record gone on one side, handled by the map's policy.
+
+``propagate`` deletes the linked record, ``archive`` sets it inactive, ``unlink`` forgets the
+link and keeps both records, ``flag`` keeps everything and opens a conflict item
+(field ``_deleted``) for a person.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from syncline.mapping import DeletePolicy
+from syncline.store.conflicts import DELETED_FIELD, open_conflict
+from syncline.store.links import Link, Side, set_state
+from syncline.store.outbox import NewJob, supersede_pending
+from syncline.store.snapshots import Snapshot
+from syncline.sync.context import MapContext
+from syncline.sync.fields import other
+
+if TYPE_CHECKING:
+    from syncline.sync.planner import Planner
+
+
+def delete_job(ctx: MapContext, link: Link, target: Side, op: str, source: Side) -> NewJob:
+    """A delete or archive job for the linked record on ``target``."""
+    return NewJob(
+        map_name=ctx.name,
+        link_id=link.id,
+        target_system=ctx.system(target),
+        entity=ctx.entity,
+        op=op,
+        native_id=link.native_id(target),
+        payload={"values": {}, "source_system": ctx.system(source), "reasons": {}},
+        fields=None,
+        base_version=None,
+    )
+
+
+def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) -> None:
+    """Plan what the map's delete policy says for ``link`` whose ``side`` record is gone."""
+    ctx = planner.ctx
+    target = other(side)
+    planner.stats.deletes += 1
+    for s in ("a", "b"):
+        supersede_pending(planner.conn, [link.id], ctx.system(s))
+    audit = {
+        "map_name": ctx.name,
+        "link_id": link.id,
+        "entity": ctx.entity,
+        "source_system": ctx.system(side),
+        "target_system": ctx.system(target),
+        "old_value": link.native_id(side),
+    }
+    if link.native_id(target) is None:
+        set_state(planner.conn, [link.id], "deleted")
+        planner._work.audit.append(
+            {**audit, "reason": "delete", "detail": "deleted before its create was delivered"}
+        )
+        return
+    policy = ctx.config.delete
+    if policy in (DeletePolicy.PROPAGATE, DeletePolicy.ARCHIVE):
+        op = "delete" if policy == DeletePolicy.PROPAGATE else "archive"
+        planner._add_job(delete_job(ctx, link, target, op, side))
+        set_state(planner.conn, [link.id], "deleted")
+    elif policy == DeletePolicy.UNLINK:
+        set_state(planner.conn, [link.id], "unlinked")
+        planner._work.audit.append(
+            {**audit, "reason": "unlink", "detail": f"deleted in {ctx.system(side)}; unlinked"}
+        )
+    else:
+        open_conflict(
+            planner.conn,
+            map_name=ctx.name,
+            link_id=link.id,
+            entity=ctx.entity,
+            field=DELETED_FIELD,
+            base_value=None,
+            value_a="deleted" if side == "a" else "exists",
+            value_b="deleted" if side == "b" else "exists",
+            version_a=snapshot.version_a,
+            version_b=snapshot.version_b,
+        )
+        planner.stats.conflicts += 1
+        set_state(planner.conn, [link.id], "flagged")
+
+
+__all__ = ["delete_job", "plan_delete"]

@@ -1,0 +1,191 @@
+"""Linking: references translated through links, deterministic keys, and the fuzzy hook.
+
+A record without a link is matched before anything is created (ARCHITECTURE.md §3.5):
+deterministic keys first (``MapConfig.match.keys``, looked up in the other system through a
+connector that offers :class:`KeyLookup`), then, for ``match.fuzzy``, a :class:`LinkSuggester`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from syncline.connectors.base import NativeRecord
+from syncline.store.links import Link, Side, links_by_native_ids
+from syncline.store.schema import review_items
+from syncline.store.types import utcnow
+from syncline.sync.context import REF_KEY, MapContext
+from syncline.sync.fields import SharedField, other
+
+
+@runtime_checkable
+class KeyLookup(Protocol):
+    """A connector that can find live records by the value of one canonical field."""
+
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]: ...
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A fuzzy match candidate for ``native_id`` in the other system, ``score`` in [0, 1]."""
+
+    native_id: str
+    partner_id: str
+    score: float
+    details: dict[str, Any]
+
+
+class LinkSuggester(Protocol):
+    """Scores records left unmatched by the deterministic keys (the matching package)."""
+
+    def suggest(
+        self, ctx: MapContext, side: Side, records: Sequence[NativeRecord]
+    ) -> list[Suggestion]: ...
+
+
+def _active(found: list[Link]) -> Link | None:
+    return next((link for link in found if link.state == "active"), None)
+
+
+class Translator:
+    """Field values of one side in the other side's form; references go through links.
+
+    An id whose parent is not linked yet becomes a ``{"$ref": ...}`` marker, resolved when the
+    job is delivered: a job never writes a dangling reference.
+    """
+
+    def __init__(self, ctx: MapContext, conn: Connection) -> None:
+        self.ctx = ctx
+        self.conn = conn
+
+    def __call__(self, shared: SharedField, value: Any, to: Side) -> Any:
+        value = self.ctx.transformed(shared, value, to)
+        if shared.ref_entity is None or value is None:
+            return value
+        parent = self.ctx.parents.get(shared.ref_entity)
+        if parent is None:
+            return value
+        from_side = parent.side_of[self.ctx.system(other(to))]
+        to_side = parent.side_of[self.ctx.system(to)]
+        link = _active(
+            links_by_native_ids(self.conn, parent.name, from_side, [str(value)]).get(str(value), [])
+        )
+        if link is not None and link.native_id(to_side) is not None:
+            return link.native_id(to_side)
+        return {
+            REF_KEY: {
+                "map": parent.name,
+                "from": from_side,
+                "to": to_side,
+                "id": str(value),
+                "link": link.id if link is not None else None,
+            }
+        }
+
+
+def resolve_refs(conn: Connection, values: dict[str, Any]) -> tuple[dict[str, Any], list[int]]:
+    """Replace reference markers by the linked ids; returns the values and, for markers that
+    are still unresolved, their parent link ids (0 when the parent has no link yet)."""
+    resolved = dict(values)
+    waiting: list[int] = []
+    for name, value in values.items():
+        if not (isinstance(value, dict) and REF_KEY in value):
+            continue
+        ref = value[REF_KEY]
+        link = _active(
+            links_by_native_ids(conn, ref["map"], ref["from"], [ref["id"]]).get(ref["id"], [])
+        )
+        if link is not None and link.native_id(ref["to"]) is not None:
+            resolved[name] = link.native_id(ref["to"])
+        else:
+            waiting.append(link.id if link is not None else 0)
+    return resolved, waiting
+
+
+def find_partners(
+    ctx: MapContext, side: Side, records: Sequence[NativeRecord]
+) -> dict[str, NativeRecord]:
+    """Records of the other side with equal deterministic keys, by ``records``' native ids.
+
+    A key value shared by several records of the other side is ambiguous and links nothing.
+    """
+    target = other(side)
+    connector = ctx.connectors[target]
+    keys = ctx.config.match.keys
+    if not keys or not isinstance(connector, KeyLookup):
+        return {}
+    by_name = {f.field_a: f for f in ctx.fields}
+    result: dict[str, NativeRecord] = {}
+    remaining = [r for r in records if r.data is not None]
+    for key in keys:
+        shared = by_name.get(key)
+        if shared is None or not remaining:
+            continue
+        wanted: dict[str, Any] = {}
+        for record in remaining:
+            assert record.data is not None
+            value = ctx.transformed(
+                shared, record.data.canonical_values().get(shared.name(side)), target
+            )
+            if value not in (None, "", [], {}):
+                wanted[record.native_id] = value
+        if not wanted:
+            continue
+        found = connector.lookup(ctx.entity, shared.name(target), list(set(wanted.values())))
+        candidates: dict[Any, list[NativeRecord]] = {}
+        for candidate in found:
+            assert candidate.data is not None
+            value = candidate.data.canonical_values().get(shared.name(target))
+            candidates.setdefault(value, []).append(candidate)
+        for native_id, value in wanted.items():
+            options = candidates.get(value, [])
+            if len(options) == 1:
+                result[native_id] = options[0]
+        remaining = [r for r in remaining if r.native_id not in result]
+    return result
+
+
+def add_review_item(conn: Connection, ctx: MapContext, side: Side, suggestion: Suggestion) -> None:
+    """A grey-zone suggestion for a person to decide (idempotent per pair)."""
+    exists = conn.execute(
+        select(review_items.c.id).where(
+            review_items.c.map_name == ctx.name,
+            review_items.c.left_system == ctx.system(side),
+            review_items.c.left_id == suggestion.native_id,
+            review_items.c.right_system == ctx.system(other(side)),
+            review_items.c.right_id == suggestion.partner_id,
+        )
+    ).first()
+    if exists is not None:
+        return
+    conn.execute(
+        insert(review_items).values(
+            map_name=ctx.name,
+            entity=ctx.entity,
+            kind="match",
+            group_key=f"{ctx.system(side)}:{suggestion.native_id}",
+            left_system=ctx.system(side),
+            left_id=suggestion.native_id,
+            right_system=ctx.system(other(side)),
+            right_id=suggestion.partner_id,
+            score=suggestion.score,
+            details=suggestion.details,
+            state="open",
+            created_at=utcnow(),
+        )
+    )
+
+
+__all__ = [
+    "KeyLookup",
+    "LinkSuggester",
+    "Suggestion",
+    "Translator",
+    "add_review_item",
+    "find_partners",
+    "resolve_refs",
+]

@@ -1,0 +1,47 @@
+"""What a cycle, a dry run and a delivery report back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from syncline.store.outbox import NewJob
+from syncline.sync.planner import PlanStats
+from syncline.sync.worker import DeliveryReport
+
+
+@dataclass
+class CaptureReport:
+    """Planning counts of one capture pass; ``skipped`` names systems left alone (circuit
+    open or unreachable) and ``errors`` says why."""
+
+    stats: PlanStats = field(default_factory=PlanStats)
+    read: int = 0
+    skipped: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleReport:
+    """One sync cycle of one map: what capture planned and what delivery did."""
+
+    map_name: str
+    run_id: int | None
+    capture: CaptureReport
+    delivery: DeliveryReport
+    seconds: float = 0.0
+
+    @property
+    def planned_writes(self) -> int:
+        return self.capture.stats.jobs
+
+
+@dataclass
+class Plan:
+    """A dry run: the writes a cycle would plan now (nothing was stored or written)."""
+
+    map_name: str
+    jobs: list[NewJob]
+    capture: CaptureReport
+
+
+__all__ = ["CaptureReport", "CycleReport", "Plan"]

@@ -1,0 +1,454 @@
+"""The outbox worker (ARCHITECTURE.md §3.6, §3.7, §3.10): claim, re-read, write, record.
+
+Before an update it re-reads the target and re-plans instead of writing when the target moved
+on. Transient errors retry with exponential backoff and jitter (honouring Retry-After);
+permanent errors become dead letters carrying the target's message; a failing system opens
+its circuit. A job whose outcome a crash hid ("in doubt") is checked before it is repeated: a
+create is looked up by its deterministic keys, so it never creates twice.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from syncline.connectors.base import NativeRecord, WriteOp, WriteRequest, WriteResult
+from syncline.errors import (
+    ConnectorError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+from syncline.model import EntityValidationError
+from syncline.store import Store
+from syncline.store.audit import record_events
+from syncline.store.links import Side, get_link, links_by_native_ids, set_native_ids
+from syncline.store.outbox import (
+    OutboxJob,
+    claim,
+    finish,
+    in_doubt,
+    mark_dead,
+    open_jobs_for_links,
+    reschedule,
+)
+from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots
+from syncline.sync.circuit import Circuits
+from syncline.sync.context import Checkpoint, MapContext
+from syncline.sync.links import KeyLookup, resolve_refs
+from syncline.sync.planner import Planner
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff of transient failures: ``base * factor**attempts`` seconds, at most
+    ``max_delay``, scattered by +-``jitter`` (a fraction) so workers do not retry in step."""
+
+    base: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 300.0
+    jitter: float = 0.5
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        raw = min(self.base * self.factor**attempts, self.max_delay)
+        return raw * rng.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+@dataclass
+class DeliveryReport:
+    """Counts of one ``deliver`` call."""
+
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    replanned: int = 0
+    waiting: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Worker:
+    """Delivers outbox jobs of the maps it is given contexts for."""
+
+    def __init__(
+        self,
+        store: Store,
+        context: Callable[[str], MapContext],
+        *,
+        clock: Callable[[], datetime],
+        worker_id: str,
+        lease_seconds: float,
+        circuits: Circuits,
+        retry: RetryPolicy,
+        checkpoint: Checkpoint,
+        rng: random.Random,
+    ) -> None:
+        self.store = store
+        self.context = context
+        self.clock = clock
+        self.worker_id = worker_id
+        self.lease = timedelta(seconds=lease_seconds)
+        self.circuits = circuits
+        self.retry = retry
+        self.checkpoint = checkpoint
+        self.rng = rng
+
+    def deliver(
+        self, map_names: Sequence[str] | None = None, max_rounds: int = 100
+    ) -> DeliveryReport:
+        """Deliver due jobs until none is left (or ``max_rounds`` claims of up to 500 jobs)."""
+        report = DeliveryReport()
+        self._recover(report, map_names)
+        for _ in range(max_rounds):
+            now = self.clock()
+            with self.store.begin() as conn:
+                blocked = self.circuits.blocked(conn, now)
+                jobs = claim(
+                    conn, self.worker_id, now, map_names=map_names, blocked_systems=blocked
+                )
+            self.checkpoint("deliver.claimed")
+            if not jobs:
+                break
+            groups: dict[tuple[str, str], list[OutboxJob]] = {}
+            for job in jobs:
+                groups.setdefault((job.map_name, job.target_system), []).append(job)
+            for (map_name, system), group in groups.items():
+                ctx = self.context(map_name)
+                side = ctx.side(system)
+                size = ctx.connectors[side].capabilities.write_batch_size
+                for start in range(0, len(group), size):
+                    self._deliver(ctx, side, group[start : start + size], report)
+        return report
+
+    # -- one batch ------------------------------------------------------------------------------
+
+    def _deliver(
+        self, ctx: MapContext, target: Side, jobs: list[OutboxJob], report: DeliveryReport
+    ) -> None:
+        connector = ctx.connectors[target]
+        now = self.clock()
+        ready: list[tuple[OutboxJob, dict[str, Any]]] = []
+        with self.store.begin() as conn:
+            for job in jobs:
+                values, waiting = resolve_refs(conn, dict(job.payload.get("values", {})))
+                if waiting:
+                    self._wait_for_parent(conn, job, waiting, now)
+                    report.waiting += 1
+                else:
+                    ready.append((job, values))
+        if not ready:
+            return
+        try:
+            current = self._current(ctx, target, [j for j, _ in ready])
+            requests, stale, invalid = self._requests(ctx, ready, current)
+            results = connector.write(ctx.entity, requests) if requests else []
+        except TransientError as exc:
+            self._transient(ctx, target, [j for j, _ in ready], exc, report)
+            return
+        except ConnectorError as exc:  # AuthError and the like: wait, and open the circuit
+            self._transient(ctx, target, [j for j, _ in ready], exc, report)
+            return
+        self.checkpoint("deliver.written")
+        by_key = {j.idempotency_key: (j, v) for j, v in ready}
+        with self.store.begin() as conn:
+            if results:
+                self.circuits.succeeded(conn, ctx.system(target))
+            for job, message in invalid:
+                mark_dead(conn, job.id, message, now)
+                report.dead += 1
+            for job, fresh in stale:
+                self._replan(conn, ctx, target, job, fresh)
+                report.replanned += 1
+            delivered = []
+            for result in results:
+                job, values = by_key[result.request.idempotency_key]
+                if result.ok:
+                    delivered.append((job, values, result))
+                    report.delivered += 1
+                elif result.version_conflict:
+                    again = connector.read(ctx.entity, [str(job.native_id)])
+                    self._replan(conn, ctx, target, job, again[0] if again else None)
+                    report.replanned += 1
+                elif isinstance(result.error, PermanentError):
+                    mark_dead(conn, job.id, result.error.remote_message, now)
+                    report.dead += 1
+                else:
+                    error = result.error or TransientError("no result", system=connector.system)
+                    self._retry_later(conn, job, error, now)
+                    report.retried += 1
+            self._record_successes(conn, ctx, target, delivered)
+        self.checkpoint("deliver.recorded")
+
+    def _current(
+        self, ctx: MapContext, target: Side, jobs: list[OutboxJob]
+    ) -> dict[str, NativeRecord]:
+        """The optimistic re-read: current state of every record an update will touch."""
+        ids = [str(j.native_id) for j in jobs if j.op == "update" and j.base_version is not None]
+        if not ids:
+            return {}
+        return {r.native_id: r for r in ctx.connectors[target].read(ctx.entity, ids)}
+
+    def _requests(
+        self,
+        ctx: MapContext,
+        ready: list[tuple[OutboxJob, dict[str, Any]]],
+        current: dict[str, NativeRecord],
+    ) -> tuple[
+        list[WriteRequest],
+        list[tuple[OutboxJob, NativeRecord | None]],
+        list[tuple[OutboxJob, str]],
+    ]:
+        requests: list[WriteRequest] = []
+        stale: list[tuple[OutboxJob, NativeRecord | None]] = []
+        invalid: list[tuple[OutboxJob, str]] = []
+        for job, values in ready:
+            op = WriteOp(job.op)
+            if op == WriteOp.UPDATE and job.base_version is not None:
+                now_there = current.get(str(job.native_id))
+                if now_there is None or now_there.version != job.base_version:
+                    stale.append((job, now_there))
+                    continue
+            data = None
+            if op in (WriteOp.CREATE, WriteOp.UPDATE):
+                try:
+                    data = ctx.model.parse(values)
+                except EntityValidationError as exc:
+                    invalid.append((job, f"not a valid {ctx.entity}: {exc}"))
+                    continue
+            requests.append(
+                WriteRequest(
+                    op=op,
+                    entity=ctx.entity,
+                    idempotency_key=job.idempotency_key,
+                    native_id=job.native_id,
+                    data=data,
+                    expected_version=job.base_version,
+                    fields=frozenset(job.fields) if job.fields is not None else None,
+                )
+            )
+        return requests, stale, invalid
+
+    # -- outcomes -------------------------------------------------------------------------------
+
+    def _record_success(  # noqa: PLR0917 - one outcome, all its parts
+        self,
+        conn: Connection,
+        ctx: MapContext,
+        target: Side,
+        job: OutboxJob,
+        values: dict[str, Any],
+        result: WriteResult,
+    ) -> None:
+        self._record_successes(conn, ctx, target, [(job, values, result)])
+
+    def _record_successes(
+        self,
+        conn: Connection,
+        ctx: MapContext,
+        target: Side,
+        done: list[tuple[OutboxJob, dict[str, Any], WriteResult]],
+    ) -> None:
+        """Close delivered jobs: links get their new ids, snapshots the agreed values and
+        the target's version, and the audit one event per changed field (one per create)."""
+        if not done:
+            return
+        now = self.clock()
+        finish(conn, [job.id for job, _, _ in done], "done", now)
+        link_ids = [job.link_id for job, _, _ in done if job.link_id is not None]
+        snapshots = load_snapshots(conn, link_ids)
+        set_native_ids(
+            conn,
+            target,
+            [
+                (job.link_id, result.native_id)
+                for job, _, result in done
+                if job.op == "create" and job.link_id is not None and result.native_id
+            ],
+        )
+        events: list[dict[str, Any]] = []
+        changed: list[Snapshot] = []
+        for job, values, result in done:
+            audit = {
+                "map_name": ctx.name,
+                "link_id": job.link_id,
+                "entity": ctx.entity,
+                "source_system": job.payload.get("source_system"),
+                "source_version": job.payload.get("source_version"),
+                "target_system": job.target_system,
+                "job_id": job.id,
+            }
+            if job.op in ("delete", "archive"):
+                events.append({**audit, "reason": job.op, "old_value": job.native_id})
+                continue
+            if job.link_id is None:
+                continue
+            snapshot = snapshots.get(job.link_id) or Snapshot(job.link_id)
+            snapshots[job.link_id] = snapshot
+            old = dict(snapshot.seen(target) or {})
+            agreed = job.payload.get("agreed", {})
+            snapshot.base_a.update(agreed.get("a", {}))
+            snapshot.base_b.update(agreed.get("b", {}))
+            data = ctx.model.parse(values)
+            full = data.canonical_values()
+            snapshot.set_seen(target, full, result.version, data.content_hash())
+            if job.op == "create":
+                snapshot.has_base = True
+                events.append({**audit, "reason": "create", "new_value": values})
+            else:
+                reasons = job.payload.get("reasons", {})
+                events.extend(
+                    {
+                        **audit,
+                        "field": name,
+                        "old_value": old.get(name),
+                        "new_value": full.get(name),
+                        "reason": reasons.get(name, "sync"),
+                    }
+                    for name in job.fields or []
+                )
+            changed.append(snapshot)
+        save_snapshots(conn, list({s.link_id: s for s in changed}.values()))
+        record_events(conn, events)
+
+    def _replan(
+        self,
+        conn: Connection,
+        ctx: MapContext,
+        target: Side,
+        job: OutboxJob,
+        fresh: NativeRecord | None,
+    ) -> None:
+        """The target changed since the job was planned: merge again with what it holds now."""
+        now = self.clock()
+        finish(conn, [job.id], "superseded", now)
+        link = get_link(conn, job.link_id) if job.link_id is not None else None
+        if link is None or link.state != "active":
+            return
+        record = fresh or NativeRecord(ctx.entity, str(job.native_id), None, deleted=True)
+        planner = Planner(ctx, conn, now=now, in_doubt_before=now - self.lease)
+        planner.replan(link, target, record)
+
+    def _retry_later(
+        self, conn: Connection, job: OutboxJob, error: ConnectorError, now: datetime
+    ) -> None:
+        delay = self.retry.delay(job.attempts, self.rng)
+        kind = "transient"
+        if isinstance(error, RateLimitedError):
+            delay, kind = max(delay, error.retry_after), "rate_limited"
+        elif not isinstance(error, TransientError):
+            kind = type(error).__name__.lower()
+        reschedule(
+            conn,
+            job.id,
+            at=now + timedelta(seconds=delay),
+            now=now,
+            error=str(error),
+            error_kind=kind,
+        )
+
+    def _transient(
+        self,
+        ctx: MapContext,
+        target: Side,
+        jobs: list[OutboxJob],
+        error: ConnectorError,
+        report: DeliveryReport,
+    ) -> None:
+        now = self.clock()
+        with self.store.begin() as conn:
+            for job in jobs:
+                self._retry_later(conn, job, error, now)
+            self.circuits.failed(conn, ctx.system(target), str(error), now)
+        report.retried += len(jobs)
+        report.errors.append(str(error))
+
+    def _wait_for_parent(
+        self, conn: Connection, job: OutboxJob, parent_links: list[int], now: datetime
+    ) -> None:
+        """A reference is not linked yet: wait for the parent's create (or a while)."""
+        depends_on = None
+        for link_id in parent_links:
+            for parent_job in open_jobs_for_links(conn, [link_id]).get(link_id, []):
+                if parent_job.op == "create":
+                    depends_on = parent_job.id
+        reschedule(
+            conn,
+            job.id,
+            at=now if depends_on is not None else now + timedelta(seconds=self.retry.base),
+            now=now,
+            error="waiting for a parent record to be linked",
+            error_kind="waiting",
+            count_attempt=False,
+            depends_on=depends_on,
+        )
+
+    # -- crash recovery -------------------------------------------------------------------------
+
+    def _recover(self, report: DeliveryReport, map_names: Sequence[str] | None) -> None:
+        """Jobs left running by a crashed (or hung) worker: find out what happened."""
+        now = self.clock()
+        with self.store.begin() as conn:
+            jobs = in_doubt(conn, now - self.lease, self.worker_id)
+        for job in jobs:
+            if map_names is not None and job.map_name not in map_names:
+                continue
+            ctx = self.context(job.map_name)
+            target = ctx.side(job.target_system)
+            found = self._find_created(ctx, target, job) if job.op == "create" else None
+            with self.store.begin() as conn:
+                if found is not None:
+                    values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
+                    result = WriteResult(
+                        WriteRequest(WriteOp.CREATE, ctx.entity, job.idempotency_key),
+                        native_id=found.native_id,
+                        version=found.version,
+                    )
+                    self._record_success(conn, ctx, target, job, values, result)
+                    if found.data is not None and job.link_id is not None:
+                        link = get_link(conn, job.link_id)
+                        if link is not None:
+                            planner = Planner(ctx, conn, now=now, in_doubt_before=now)
+                            planner.replan(link, target, found)
+                else:
+                    reschedule(
+                        conn,
+                        job.id,
+                        at=now,
+                        now=now,
+                        error="outcome unknown after a crash; retried",
+                        error_kind="in_doubt",
+                        count_attempt=False,
+                        depends_on=job.depends_on,
+                    )
+            report.recovered += 1
+
+    def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
+        """The record an in-doubt create made, found by the map's deterministic keys."""
+        connector = ctx.connectors[target]
+        if not isinstance(connector, KeyLookup):
+            return None
+        values = job.payload.get("values", {})
+        by_name = {f.field_a: f for f in ctx.fields}
+        for key in ctx.config.match.keys:
+            shared = by_name.get(key)
+            if shared is None:
+                continue
+            value = values.get(shared.name(target))
+            if value in (None, "", [], {}):
+                continue
+            found = connector.lookup(ctx.entity, shared.name(target), [value])
+            if len(found) != 1:
+                continue
+            with self.store.begin() as conn:
+                claimed = links_by_native_ids(conn, ctx.name, target, [found[0].native_id])
+            if not claimed:
+                return found[0]
+        return None
+
+
+__all__ = ["DeliveryReport", "RetryPolicy", "Worker"]
