@@ -1,0 +1,270 @@
+"""What the matcher compares: a generic record of named fields, and its normalised columns.
+
+:class:`MatchRecord` is the matcher's input. Adapters build it from the canonical
+:class:`~syncline.model.Party` and :class:`~syncline.model.Contact`; any other source (a file
+import, a benchmark data set) fills the fields it has and leaves the rest empty. An empty field
+is *missing*, which the scorer treats as neutral, never as a mismatch.
+
+:func:`prepare_records` normalises a collection once into :class:`PreparedRecords`: one numpy
+column per field, so blocking and scoring work on whole arrays instead of Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from syncline.matching.normalize import (
+    fold,
+    is_initial,
+    loose,
+    normalize_email,
+    normalize_house_number,
+    normalize_person_name,
+    normalize_phone,
+    normalize_postcode,
+    normalize_street,
+    normalize_vat,
+    split_legal_form,
+)
+from syncline.model import Address, AddressKind, Contact, Party
+
+StrColumn = npt.NDArray[np.object_]
+BoolColumn = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """One record to match, in raw (not yet normalised) form. Empty means missing.
+
+    ``street`` may hold the house number ("Hauptstraße 12"); a separate ``house_number`` wins.
+    ``numbers`` are the record's ids in other systems as ``(system, number)`` pairs, e.g.
+    ``(("erp", "D10023"),)``: two records carrying the same system number are the same party.
+    ``birth_date`` is any digit string the source has (``"19810314"``), compared as text.
+    """
+
+    id: str
+    organisation: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    street: str = ""
+    house_number: str = ""
+    address_extra: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    vat_id: str = ""
+    numbers: tuple[tuple[str, str], ...] = ()
+    birth_date: str = ""
+
+
+def _with_address(record: MatchRecord, address: Address | None) -> MatchRecord:
+    if address is None:
+        return record
+    return replace(
+        record,
+        street=address.street,
+        postal_code=address.postal_code,
+        city=address.city,
+        region=address.region or "",
+        country=address.country or "",
+    )
+
+
+def record_from_party(record_id: str, party: Party) -> MatchRecord:
+    """A :class:`MatchRecord` for an organisation (or a private customer kept as a party).
+
+    Uses the billing address, else the first address; all e-mails, phones and system numbers.
+    """
+    address = party.address(AddressKind.BILLING) or (
+        party.addresses[0] if party.addresses else None
+    )
+    name = party.name if not party.legal_form else f"{party.name} {party.legal_form}"
+    record = MatchRecord(
+        id=record_id,
+        organisation=name,
+        emails=tuple(party.emails),
+        phones=tuple(party.phones),
+        vat_id=party.vat_id or "",
+        numbers=tuple(sorted(party.numbers.items())),
+    )
+    return _with_address(record, address)
+
+
+def record_from_contact(
+    record_id: str, contact: Contact, party: Party | None = None
+) -> MatchRecord:
+    """A :class:`MatchRecord` for a person; ``party`` (their organisation) adds its name and
+    address, so that two people of the same name at different companies stay apart."""
+    address = None
+    if party is not None:
+        address = party.address(AddressKind.BILLING) or (
+            party.addresses[0] if party.addresses else None
+        )
+    phones = tuple(p for p in (contact.mobile, contact.phone) if p)
+    record = MatchRecord(
+        id=record_id,
+        organisation=party.name if party is not None else "",
+        given_name=contact.first_name,
+        family_name=contact.last_name,
+        emails=(contact.email,) if contact.email else (),
+        phones=phones,
+    )
+    return _with_address(record, address)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedRecord:
+    """A :class:`MatchRecord` after normalisation; comparison fields are in :func:`loose` form."""
+
+    id: str
+    organisation: str
+    legal_form: str
+    given_name: str
+    given_is_initial: bool
+    family_name: str
+    street: str
+    house_number: str
+    address_extra: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    vat_id: str
+    numbers: tuple[str, ...]
+    birth_date: str
+
+
+def normalize_record(record: MatchRecord, default_country: str = "") -> NormalizedRecord:
+    """Normalise every field of ``record`` (see :mod:`syncline.matching.normalize`).
+
+    ``default_country`` is the phone region and VAT prefix for a record without a country.
+    """
+    country = (record.country or default_country).strip().upper()
+    legal = split_legal_form(record.organisation)
+    street = normalize_street(record.street)
+    house = normalize_house_number(record.house_number) if record.house_number else street.number
+    given = loose(normalize_person_name(record.given_name))
+    emails = tuple(dict.fromkeys(e for e in map(normalize_email, record.emails) if e))
+    phones = tuple(
+        dict.fromkeys(
+            p for p in (normalize_phone(raw, country or None) for raw in record.phones) if p
+        )
+    )
+    return NormalizedRecord(
+        id=record.id,
+        organisation=loose(legal.name),
+        legal_form=legal.legal_form or "",
+        given_name=given,
+        given_is_initial=is_initial(given),
+        family_name=loose(normalize_person_name(record.family_name)),
+        street=loose(street.name),
+        house_number=house,
+        address_extra=loose(record.address_extra),
+        postal_code=normalize_postcode(record.postal_code),
+        city=loose(record.city),
+        region=fold(record.region),
+        country=country,
+        emails=emails,
+        phones=phones,
+        vat_id=(normalize_vat(record.vat_id, country or None) or "") if record.vat_id else "",
+        numbers=tuple(f"{system}:{number.strip()}" for system, number in record.numbers),
+        birth_date="".join(c for c in record.birth_date if c.isdigit()),
+    )
+
+
+SCALAR_FIELDS = (
+    "organisation",
+    "given_name",
+    "family_name",
+    "street",
+    "house_number",
+    "address_extra",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+    "vat_id",
+    "birth_date",
+)
+"""Single-valued comparison fields, each one column of :class:`PreparedRecords`."""
+
+
+def _column(values: Sequence[str]) -> StrColumn:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
+
+
+@dataclass(frozen=True)
+class PreparedRecords:
+    """A normalised collection as columns. Index ``i`` of every column is record ``ids[i]``.
+
+    ``email`` and ``phone`` hold the first value for scoring, ``given_initial`` the first letter
+    of the given name; ``emails``, ``phones`` and
+    ``numbers`` hold every value for the exact-key passes.
+    """
+
+    ids: list[str]
+    columns: dict[str, StrColumn]
+    given_is_initial: BoolColumn
+    emails: list[tuple[str, ...]] = field(repr=False)
+    phones: list[tuple[str, ...]] = field(repr=False)
+    numbers: list[tuple[str, ...]] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def column(self, name: str) -> StrColumn:
+        """The column ``name`` (one of :data:`SCALAR_FIELDS`, ``email`` or ``phone``)."""
+        return self.columns[name]
+
+    @classmethod
+    def from_normalized(cls, records: Sequence[NormalizedRecord]) -> PreparedRecords:
+        """Columns from already normalised records."""
+        columns = {name: _column([getattr(r, name) for r in records]) for name in SCALAR_FIELDS}
+        columns["email"] = _column([r.emails[0] if r.emails else "" for r in records])
+        columns["phone"] = _column([r.phones[0] if r.phones else "" for r in records])
+        columns["given_initial"] = _column([r.given_name[:1] for r in records])
+        return cls(
+            ids=[r.id for r in records],
+            columns=columns,
+            given_is_initial=np.fromiter(
+                (r.given_is_initial for r in records), dtype=np.bool_, count=len(records)
+            ),
+            emails=[r.emails for r in records],
+            phones=[r.phones for r in records],
+            numbers=[r.numbers for r in records],
+        )
+
+    @classmethod
+    def concat(cls, first: PreparedRecords, second: PreparedRecords) -> PreparedRecords:
+        """``first`` followed by ``second`` (record ``i`` of ``second`` at ``len(first) + i``)."""
+        return cls(
+            ids=first.ids + second.ids,
+            columns={
+                name: np.concatenate([first.columns[name], second.columns[name]])
+                for name in first.columns
+            },
+            given_is_initial=np.concatenate([first.given_is_initial, second.given_is_initial]),
+            emails=first.emails + second.emails,
+            phones=first.phones + second.phones,
+            numbers=first.numbers + second.numbers,
+        )
+
+
+def prepare_records(records: Iterable[MatchRecord], default_country: str = "") -> PreparedRecords:
+    """Normalise ``records`` once into columns ready for blocking and scoring.
+
+    Memory is one small string per field and record; repeated values (cities, streets, common
+    names) share one string object through the normalisers' caches.
+    """
+    return PreparedRecords.from_normalized([normalize_record(r, default_country) for r in records])

@@ -1,0 +1,188 @@
+"""Scoring: each trap of real customer data, symmetry and range."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syncline.matching import MatchRecord, Thresholds, prepare_records, score_pairs
+
+LINK = Thresholds().auto_link
+REVIEW = Thresholds().review
+
+
+def pair_score(a: MatchRecord, b: MatchRecord) -> tuple[float, bool]:
+    """Score and ambiguity of one pair, through the same vectorised path as the matcher."""
+    prepared = prepare_records([a, b])
+    scored = score_pairs(prepared, np.array([0]), np.array([1]))
+    return float(scored.score[0]), bool(scored.ambiguous[0])
+
+
+def person(email: str = "", phone: str = "", **fields: str) -> MatchRecord:
+    base = MatchRecord(
+        id="x",
+        given_name="Anna",
+        family_name="Müller",
+        street="Hauptstraße 12",
+        postal_code="10115",
+        city="Berlin",
+        country="DE",
+        emails=(email,) if email else (),
+        phones=(phone,) if phone else (),
+    )
+    return replace(base, **fields)  # type: ignore[arg-type]  # only str fields are passed
+
+
+def test_identical_people_link() -> None:
+    score, ambiguous = pair_score(person(phone="030 1234567"), person(phone="+49 30 1234567"))
+    assert score >= LINK and not ambiguous
+
+
+def test_family_member_at_the_same_address_is_not_a_match() -> None:
+    anna = person(phone="030 1234567")
+    brother = person(given_name="Thomas", phone="030 1234567")
+    score, _ = pair_score(anna, brother)
+    assert score < REVIEW
+
+
+def test_sister_company_at_the_same_address_is_not_a_match() -> None:
+    holding = MatchRecord(
+        id="a",
+        organisation="Nordic Holding AS",
+        street="Storgata 5",
+        postal_code="0150",
+        city="Oslo",
+        country="NO",
+        phones=("22334455",),
+    )
+    logistics = MatchRecord(
+        id="b",
+        organisation="Nordic Logistikk AS",
+        street="Storgata 5",
+        postal_code="0150",
+        city="Oslo",
+        country="NO",
+        phones=("22334455",),
+    )
+    score, _ = pair_score(holding, logistics)
+    assert score < REVIEW
+
+
+def test_branch_with_the_same_name_elsewhere_is_not_linked_automatically() -> None:
+    bergen = MatchRecord(
+        id="a",
+        organisation="Rema Bygg AS",
+        street="Strandgaten 1",
+        postal_code="5003",
+        city="Bergen",
+        country="NO",
+    )
+    oslo = MatchRecord(
+        id="b",
+        organisation="Rema Bygg AS",
+        street="Kirkeveien 40",
+        postal_code="0150",
+        city="Oslo",
+        country="NO",
+    )
+    score, ambiguous = pair_score(bergen, oslo)
+    assert score < LINK or ambiguous
+
+
+def test_initial_is_compatible_but_never_links_alone() -> None:
+    score, ambiguous = pair_score(person(), person(given_name="A."))
+    assert score >= REVIEW
+    assert ambiguous  # a sister Andrea at the same address would look the same
+
+
+def test_initial_with_an_agreeing_email_links() -> None:
+    a = person(email="anna.mueller@example.com")
+    b = person(given_name="A.", email="Anna.Mueller@Example.com")
+    score, ambiguous = pair_score(a, b)
+    assert score >= LINK and not ambiguous
+
+
+def test_different_initial_is_a_conflict() -> None:
+    score, _ = pair_score(person(), person(given_name="T."))
+    assert score < REVIEW
+
+
+def test_street_type_abbreviation_and_transliteration_still_link() -> None:
+    a = person(email="a.m@example.com")
+    b = person(family_name="Mueller", street="Hauptstr. 12", email="a.m@example.com")
+    score, ambiguous = pair_score(a, b)
+    assert score >= LINK and not ambiguous
+
+
+def test_typos_still_link() -> None:
+    a = person(phone="030 1234567")
+    b = person(family_name="Müler", street="Hauptsraße 12", phone="030 1234567")
+    score, ambiguous = pair_score(a, b)
+    assert score >= LINK and not ambiguous
+
+
+def test_missing_fields_are_neutral_not_a_mismatch() -> None:
+    full = person(email="anna@example.com", phone="030 1234567")
+    sparse = person(email="anna@example.com", street="", city="")
+    with_conflict = person(
+        email="anna@example.com", street="Lindenweg 3", city="Köln", postal_code="50667"
+    )
+    sparse_score, _ = pair_score(full, sparse)
+    conflict_score, _ = pair_score(full, with_conflict)
+    assert sparse_score >= LINK
+    assert conflict_score < sparse_score
+
+
+def test_same_name_in_the_same_town_alone_is_not_an_automatic_link() -> None:
+    a = person(street="")
+    b = person(street="Lindenweg 3")
+    _, ambiguous = pair_score(a, b)
+    assert ambiguous
+
+
+def test_swapped_first_and_last_name_link() -> None:
+    a = person(given_name="Hansen", family_name="Ole", email="ole@example.no")
+    b = person(given_name="Ole", family_name="Hansen", email="ole@example.no")
+    score, _ = pair_score(a, b)
+    assert score >= LINK
+
+
+def test_different_vat_ids_separate_companies() -> None:
+    a = MatchRecord(id="a", organisation="Muster GmbH", vat_id="DE136695976", city="Berlin")
+    b = MatchRecord(id="b", organisation="Muster GmbH", vat_id="ATU13585627", city="Berlin")
+    score, _ = pair_score(a, b)
+    assert score < REVIEW
+
+
+names = st.sampled_from(["Anna", "Anne", "A.", "", "Thomas", "Søren", "Soeren"])
+families = st.sampled_from(["Müller", "Mueller", "Miller", "", "Hansen"])
+streets = st.sampled_from(["Hauptstraße 12", "Hauptstr. 12", "Lindenweg 3", ""])
+emails = st.sampled_from(["", "anna@example.com", "ANNA@example.com", "tom@example.com"])
+
+
+@st.composite
+def records(draw: st.DrawFn) -> MatchRecord:
+    email = draw(emails)
+    return MatchRecord(
+        id="r",
+        given_name=draw(names),
+        family_name=draw(families),
+        street=draw(streets),
+        postal_code=draw(st.sampled_from(["10115", "10117", ""])),
+        city="Berlin",
+        emails=(email,) if email else (),
+        country="DE",
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(records(), records())
+def test_score_is_symmetric_and_in_unit_interval(a: MatchRecord, b: MatchRecord) -> None:
+    forward, ambiguous_forward = pair_score(a, b)
+    backward, ambiguous_backward = pair_score(b, a)
+    assert 0.0 <= forward <= 1.0
+    assert abs(forward - backward) < 1e-6
+    assert ambiguous_forward == ambiguous_backward
