@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from syncline import __version__
-from syncline.cli import setup_commands
+from syncline.cli import setup_commands, web_commands
 from syncline.cli.common import err_console, state
 from syncline.errors import SynclineError
 
@@ -50,6 +50,7 @@ def root(
 
 
 setup_commands.register(app)
+web_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""The faces: FastAPI app (REST API, HTML pages, webhook receivers)."""
