@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from syncline.cli import main
+from syncline.store import Store
 
 MINIMAL = """\
 version: 1
@@ -78,7 +79,10 @@ def test_db_upgrade_reports_the_revision(
     cfg = tmp_path / "syncline.yaml"
     cfg.write_text(MINIMAL)
     code, out, _ = run(["db", "upgrade", "--config", str(cfg)], capsys)
-    assert code == 0 and "revision 0001" in out
+    store = Store.open(f"sqlite:///{tmp_path / 'state' / 's.db'}", upgrade=False)
+    head = store.head_revision()
+    store.close()
+    assert code == 0 and head is not None and f"revision {head}" in out
 
 
 def test_unreachable_store_is_one_clear_message(

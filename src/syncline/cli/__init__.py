@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 
 from syncline import __version__
-from syncline.cli import setup_commands, web_commands
+from syncline.cli import (
+    audit,
+    conflicts,
+    deadletters,
+    demo_commands,
+    links,
+    setup_commands,
+    sync,
+    web_commands,
+)
 from syncline.cli.common import err_console, state
 from syncline.errors import SynclineError
 
@@ -49,8 +58,17 @@ def root(
     state.debug = debug
 
 
-setup_commands.register(app)
-web_commands.register(app)
+for _commands in (
+    setup_commands,
+    sync,
+    conflicts,
+    deadletters,
+    audit,
+    links,
+    web_commands,
+    demo_commands,
+):
+    _commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,7 +33,23 @@ def _sql() -> ConnectorType:
     return ConnectorType("sql", SqlSettings, connect, "any database table via SQLAlchemy")
 
 
-_TYPES: dict[str, Callable[[], ConnectorType]] = {"sql": _sql}
+def _tryton() -> ConnectorType:
+    from syncline.connectors.tryton import TrytonSettings, connect  # noqa: PLC0415
+
+    return ConnectorType("tryton", TrytonSettings, connect, "Tryton ERP over JSON-RPC")
+
+
+def _bottlecrm() -> ConnectorType:
+    from syncline.connectors.bottlecrm import BottleCrmSettings, connect  # noqa: PLC0415
+
+    return ConnectorType("bottlecrm", BottleCrmSettings, connect, "BottleCRM over its REST API")
+
+
+_TYPES: dict[str, Callable[[], ConnectorType]] = {
+    "bottlecrm": _bottlecrm,
+    "sql": _sql,
+    "tryton": _tryton,
+}
 
 
 def connector_types() -> list[str]:
