@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import NativeRecord
+from syncline.mapping.config import Direction
 from syncline.store.audit import record_events
 from syncline.store.conflicts import (
     ConflictItem,
+    close_conflict,
     open_conflict,
     open_conflicts_for_links,
     refresh_conflict,
@@ -33,6 +35,7 @@ from syncline.store.outbox import (
 from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots
 from syncline.sync.context import REF_KEY, MapContext
 from syncline.sync.deletes import plan_delete
+from syncline.sync.digests import Digests
 from syncline.sync.fields import other
 from syncline.sync.links import (
     LinkSuggester,
@@ -98,13 +101,20 @@ class Planner:
         self.stats = PlanStats()
         self._work = _Work()
         self._open_jobs: dict[int, list[OutboxJob]] = {}
+        self._digests = Digests()
 
     # -- entry point ----------------------------------------------------------------------------
 
-    def plan(self, side: Side, records: Sequence[NativeRecord]) -> PlanStats:
-        """Plan changed records of ``side`` (tombstones included); returns this pass's counts."""
+    def plan(
+        self, side: Side, records: Sequence[NativeRecord], digests: Digests | None = None
+    ) -> PlanStats:
+        """Plan changed records of ``side`` (tombstones included); returns this pass's counts.
+
+        ``digests`` may hold the records' canonical values and hashes computed by capture.
+        """
         self.stats = PlanStats()
         self._work = _Work()
+        self._digests = digests or Digests()
         latest: dict[str, NativeRecord] = {r.native_id: r for r in records}
         self.stats.records = len(latest)
         by_id = links_by_native_ids(self.conn, self.ctx.name, side, list(latest))
@@ -143,20 +153,21 @@ class Planner:
         conflicts: dict[tuple[int, str], ConflictItem],
     ) -> None:
         assert record.data is not None
-        values = record.data.canonical_values()
-        digest = record.data.content_hash()
+        seen = self._digests.of(record)
+        values, digest = seen.values, seen.hash
         frozen = {f: c for (lid, f), c in conflicts.items() if lid == link.id}
         if snapshot.content_hash(side) == digest and snapshot.has_base:
             self.stats.unchanged += 1
             return
         target = other(side)
-        snapshot.set_seen(side, values, record.version, digest)
+        snapshot.set_seen(side, values, record.version, digest, record.modified_at)
         self._work.snapshots[link.id] = snapshot
         if link.native_id(target) is None:
             self._plan_create(link, side, values, record.version, snapshot)
             return
-        for item in frozen.values():
-            self._refresh_conflict(item, side, values, record)
+        frozen = {
+            f: c for f, c in frozen.items() if self._refresh_conflict(c, side, values, record)
+        }
         self.merge_link(link, snapshot, frozen=set(frozen), changed_at=record.modified_at)
 
     def replan(
@@ -174,9 +185,11 @@ class Planner:
             conflicts = open_conflicts_for_links(self.conn, [link.id])
             frozen = {f: c for (_, f), c in conflicts.items()}
             values = record.data.canonical_values()
-            for item in frozen.values():
-                self._refresh_conflict(item, side, values, record)
-            snapshot.set_seen(side, values, record.version, record.data.content_hash())
+            frozen = {
+                f: c for f, c in frozen.items() if self._refresh_conflict(c, side, values, record)
+            }
+            digest = record.data.content_hash()
+            snapshot.set_seen(side, values, record.version, digest, record.modified_at)
             self.merge_link(
                 link, snapshot, frozen=set(frozen), changed_at=record.modified_at, extra=extra
             )
@@ -224,8 +237,8 @@ class Planner:
                 value_b=finding.value_b,
                 version_a=snapshot.version_a,
                 version_b=snapshot.version_b,
-                changed_at_a=changed_at,
-                changed_at_b=changed_at,
+                changed_at_a=snapshot.modified_a or changed_at,
+                changed_at_b=snapshot.modified_b or changed_at,
             )
         for note in result.notes:
             self._work.audit.append(
@@ -253,11 +266,18 @@ class Planner:
 
     def _refresh_conflict(
         self, item: ConflictItem, side: Side, values: dict[str, Any], record: NativeRecord
-    ) -> None:
+    ) -> bool:
+        """Keep an open conflict's value of ``side`` current; False when the sides now agree
+        (a person fixed it in one system), which closes it and lets the field flow again."""
         shared = next((f for f in self.ctx.fields if f.field_a == item.field), None)
         if shared is None:
-            return
+            return True
         value = values.get(shared.name(side))
+        value_a = value if side == "a" else item.value_a
+        value_b = value if side == "b" else item.value_b
+        if self.translate(shared, value_a, "b") == value_b:
+            close_conflict(self.conn, item.id, resolution="agreed", value=value_a, actor="syncline")
+            return False
         if value != (item.value_a if side == "a" else item.value_b):
             refresh_conflict(
                 self.conn,
@@ -268,6 +288,7 @@ class Planner:
                     f"changed_at_{side}": record.modified_at,
                 },
             )
+        return True
 
     def _plan_update(
         self, link: Link, target: Side, snapshot: Snapshot, result: MergeResult
@@ -353,6 +374,8 @@ class Planner:
             used.add(partner.native_id)
             if not self._link_partner(record, partner, side, partner_links):
                 to_create.append(record)
+        if not self._creates_allowed(target):
+            return  # a one-way map links matching records but never copies back
         if to_create and self.ctx.config.match.fuzzy and self.suggester is not None:
             to_create = self._suggest(side, to_create)
         if not to_create:
@@ -362,7 +385,7 @@ class Planner:
         self.stats.created_links += len(ids)
         for link_id, record in zip(ids, to_create, strict=True):
             assert record.data is not None
-            values = record.data.canonical_values()
+            values = self._digests.of(record).values
             link = Link(
                 link_id,
                 self.ctx.name,
@@ -376,10 +399,15 @@ class Planner:
                 self.now,
             )
             snapshot = Snapshot(link_id)
-            snapshot.set_seen(side, values, record.version, record.data.content_hash())
+            snapshot.set_seen(side, values, record.version, self._digests.of(record).hash)
             snapshot.set_seen(target, None, None, None)
             self._work.snapshots[link_id] = snapshot
             self._plan_create(link, side, values, record.version, snapshot)
+
+    def _creates_allowed(self, target: Side) -> bool:
+        """Whether the map's direction lets records flow into ``target``."""
+        direction = self.ctx.config.direction
+        return direction == Direction.BOTH or (direction == Direction.A_TO_B) == (target == "b")
 
     def _link_partner(
         self,
@@ -409,9 +437,7 @@ class Planner:
             snapshot = load_snapshots(self.conn, [pending.id]).get(pending.id) or Snapshot(
                 pending.id
             )
-            snapshot.set_seen(
-                side, record.data.canonical_values(), record.version, record.data.content_hash()
-            )
+            snapshot.set_seen(side, *self._seen(record))
             self.stats.linked += 1
             self.merge_link(link, snapshot, changed_at=record.modified_at)
             return True
@@ -428,10 +454,14 @@ class Planner:
                     self.now, self.now)  # fmt: skip
         snapshot = Snapshot(link_id)
         snapshot.set_seen(
-            side, record.data.canonical_values(), record.version, record.data.content_hash()
+            side,
+            *self._seen(record),
+            record.modified_at,
         )
         snapshot.set_seen(
-            target, partner.data.canonical_values(), partner.version, partner.data.content_hash()
+            target,
+            *self._seen(partner),
+            partner.modified_at,
         )
         self._work.audit.append(
             {
@@ -477,6 +507,11 @@ class Planner:
         return remaining
 
     # -- bookkeeping ----------------------------------------------------------------------------
+
+    def _seen(self, record: NativeRecord) -> tuple[dict[str, Any], str | None, str]:
+        """``(values, version, hash)`` of a record with data, for ``Snapshot.set_seen``."""
+        digest = self._digests.of(record)
+        return digest.values, record.version, digest.hash
 
     def _open_jobs_for(self, link_id: int) -> list[OutboxJob]:
         if link_id not in self._open_jobs:
