@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from syncline.errors import (
     AuthError,
@@ -224,6 +224,41 @@ class RecordPage:
         self.seen_tokens.add(token)
 
 
+def key_values(value: Any) -> list[Any]:
+    """The hashable key values of one canonical field value; a list contributes each item.
+
+    Text is compared without surrounding space and case (``Info@X.de`` is ``info@x.de``).
+    """
+    items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+    result = []
+    for item in items:
+        key = item.strip().casefold() if isinstance(item, str) else item
+        if key not in (None, "") and not isinstance(key, dict | list):
+            result.append(key)
+    return result
+
+
+def lookup_by_scan(
+    connector: Connector, entity: str, field: str, values: Sequence[Any]
+) -> list[NativeRecord]:
+    """Live records of ``entity`` whose ``field`` equals one of ``values`` (a list-valued field:
+    any item), found by a full scan: a deterministic-key lookup for systems that cannot search
+    by that field. Cost grows with the system's size, so the engine calls it only for records
+    that have no link yet."""
+    wanted = {k for v in values for k in key_values(v)}
+    if not wanted:
+        return []
+    found: list[NativeRecord] = []
+    for page in connector.scan(entity):
+        for record in page:
+            if record.deleted or record.data is None:
+                continue
+            have = key_values(record.data.canonical_values().get(field))
+            if wanted.intersection(have):
+                found.append(record)
+    return found
+
+
 __all__ = [
     "AuthError",
     "CanonicalEntity",
@@ -244,4 +279,6 @@ __all__ = [
     "WriteRequest",
     "WriteResult",
     "chunked",
+    "key_values",
+    "lookup_by_scan",
 ]

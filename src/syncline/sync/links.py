@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import NativeRecord
+from syncline.connectors.base import NativeRecord, key_values
 from syncline.store.links import Link, Side, links_by_native_ids
 from syncline.store.schema import review_items
 from syncline.store.types import utcnow
@@ -111,7 +111,8 @@ def find_partners(
 ) -> dict[str, NativeRecord]:
     """Records of the other side with equal deterministic keys, by ``records``' native ids.
 
-    A key value shared by several records of the other side is ambiguous and links nothing.
+    A list-valued key (``emails``) matches when any item is equal. A key value shared by
+    several records of the other side is ambiguous and links nothing.
     """
     target = other(side)
     connector = ctx.connectors[target]
@@ -125,26 +126,32 @@ def find_partners(
         shared = by_name.get(key)
         if shared is None or not remaining:
             continue
-        wanted: dict[str, Any] = {}
+        wanted: dict[str, tuple[list[Any], list[Any]]] = {}
         for record in remaining:
             assert record.data is not None
-            value = ctx.transformed(
+            raw = ctx.transformed(
                 shared, record.data.canonical_values().get(shared.name(side)), target
             )
-            if value not in (None, "", [], {}):
-                wanted[record.native_id] = value
+            raw_items = raw if isinstance(raw, list | tuple) else [raw]
+            normal = key_values(raw)
+            if normal:
+                wanted[record.native_id] = (normal, [v for v in raw_items if v not in (None, "")])
         if not wanted:
             continue
-        found = connector.lookup(ctx.entity, shared.name(target), list(set(wanted.values())))
-        candidates: dict[Any, list[NativeRecord]] = {}
+        asked = list(dict.fromkeys(v for _, raws in wanted.values() for v in raws))
+        found = connector.lookup(ctx.entity, shared.name(target), asked)
+        candidates: dict[Any, dict[str, NativeRecord]] = {}
         for candidate in found:
             assert candidate.data is not None
             value = candidate.data.canonical_values().get(shared.name(target))
-            candidates.setdefault(value, []).append(candidate)
-        for native_id, value in wanted.items():
-            options = candidates.get(value, [])
+            for item in key_values(value):
+                candidates.setdefault(item, {})[candidate.native_id] = candidate
+        for native_id, (normal, _) in wanted.items():
+            options: dict[str, NativeRecord] = {}
+            for item in normal:
+                options.update(candidates.get(item, {}))
             if len(options) == 1:
-                result[native_id] = options[0]
+                result[native_id] = next(iter(options.values()))
         remaining = [r for r in remaining if r.native_id not in result]
     return result
 

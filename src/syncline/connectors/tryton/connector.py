@@ -19,6 +19,7 @@ from syncline.connectors.base import (
     WriteOp,
     WriteRequest,
     WriteResult,
+    lookup_by_scan,
 )
 from syncline.connectors.tryton.client import Domain, TrytonClient
 from syncline.connectors.tryton.insight import TrytonInsight
@@ -181,6 +182,11 @@ class TrytonConnector:
                 mapping.model, ids[start : start + size], mapping.fields, context=ALL
             )
             yield self._records(mapping, rows)
+
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+        """Records whose canonical ``field`` equals one of ``values``: the engine's
+        deterministic-key matching, asked only for records that have no link yet."""
+        return lookup_by_scan(self, entity, field, values)
 
     # -- writing ---------------------------------------------------------------------------
 
