@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,11 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector, BottleCrmSettings, WebhookVerifier
 from syncline.demo.bottlecrm import CrmInstance, register_webhook, start, stop
 from syncline.demo.process import free_port
+from syncline.model import Contact, Party
 from syncline.store import Store
 from syncline.web.webhooks import StoreInbox, bottlecrm_webhook_router
 
@@ -88,3 +91,32 @@ def bottlecrm_connector(bottlecrm: CrmInstance) -> Iterator[BottleCrmConnector]:
     connector = BottleCrmConnector("crm", settings_for(bottlecrm))
     yield connector
     connector.close()
+
+
+@dataclass(frozen=True)
+class CrmAccount:
+    """An account with one contact, for records that need both (estimates, invoices, cases)."""
+
+    account_id: str
+    contact_id: str
+
+
+@pytest.fixture(scope="session")
+def crm_account(bottlecrm_connector: BottleCrmConnector) -> CrmAccount:
+    unique = uuid.uuid4().hex[:8]
+    [account] = bottlecrm_connector.write(
+        "party",
+        [WriteRequest(WriteOp.CREATE, "party", unique, data=Party(name=f"Documents {unique}"))],
+    )
+    assert account.ok and account.native_id, account.error
+    contact = Contact(
+        first_name="Dora",
+        last_name=f"Dokument {unique}",
+        email=f"dora.{unique}@documents.example.org",
+        party_id=account.native_id,
+    )
+    [person] = bottlecrm_connector.write(
+        "contact", [WriteRequest(WriteOp.CREATE, "contact", unique, data=contact)]
+    )
+    assert person.ok and person.native_id, person.error
+    return CrmAccount(account.native_id, person.native_id)

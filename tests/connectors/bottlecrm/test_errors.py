@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import date
 
 import httpx
 import pytest
@@ -10,8 +12,9 @@ from pydantic import SecretStr
 
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector, BottleCrmSettings
+from syncline.connectors.bottlecrm.custom_fields import CustomField, required
 from syncline.errors import AuthError, PermanentError, RateLimitedError, TransientError
-from syncline.model import Party
+from syncline.model import Party, Quote, TimeEntry
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -25,15 +28,55 @@ def create(c: BottleCrmConnector, name: str = "Acme") -> list[WriteRequest]:
     return [WriteRequest(WriteOp.CREATE, "party", "k1", data=Party(name=name))]
 
 
+def _definitions(fields: list[CustomField]) -> dict[str, object]:
+    return {"definitions": [{"target_model": f.target, "key": f.key} for f in fields]}
+
+
 def test_token_is_sent_as_bearer() -> None:
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["Authorization"])
+        if request.url.path == "/api/custom-fields/":
+            return httpx.Response(200, json=_definitions(list(required())))
         return httpx.Response(200, json={"pipelines": []})
 
     assert connector(handler).health().ok
-    assert seen == ["Bearer bcrm_pat_x"]
+    assert seen == ["Bearer bcrm_pat_x"] * 2
+
+
+def test_health_names_missing_custom_fields_and_ensure_creates_them() -> None:
+    created: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/api/custom-fields/":
+            return httpx.Response(200, json={"pipelines": []})
+        if request.method == "POST":
+            created.append(json.loads(request.content))
+            return httpx.Response(201, json={"id": "f1"})
+        return httpx.Response(200, json=_definitions(list(required())[1:]))
+
+    c = connector(handler)
+    health = c.health()
+    assert not health.ok and "Account.erp_number" in health.detail
+    assert c.ensure_custom_fields() == ["Account.erp_number"]
+    assert created == [required()[0].body(0)]
+    assert created[0]["target_model"] == "Account" and created[0]["field_type"] == "text"
+
+
+def test_erp_number_field_setting_moves_the_erp_number() -> None:
+    settings = BottleCrmSettings(
+        url="http://crm.test", token=SecretStr("t"), erp_number_field="debitor"
+    )
+    no_server = httpx.MockTransport(lambda r: httpx.Response(404))
+    c = BottleCrmConnector("crm", settings, transport=no_server)
+    party = c.resources["party"]
+    assert party.to_native(Party(name="X", numbers={"erp": "7"}), None)["custom_fields"] == {
+        "debitor": "7"
+    }
+    native = {"id": "1", "name": "X", "custom_fields": {"debitor": "7", "erp_number": "9"}}
+    read = party.to_canonical(native)
+    assert isinstance(read, Party) and read.numbers == {"erp": "7"}
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -117,3 +160,23 @@ def test_unknown_entity_and_cursor_capture_are_permanent_errors() -> None:
         c.scan("order").__next__()
     with pytest.raises(PermanentError):
         c.read_changes("party", None, 10)
+
+
+def test_new_entities_map_transport_failures_to_transient_errors() -> None:
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    c = connector(refused)
+    for entity in ("quote", "product", "invoice", "credit_note", "service_case", "time_entry"):
+        with pytest.raises(TransientError):
+            c.list_ids(entity)
+    quote = Quote(title="Angebot", party_id="a1")
+    with pytest.raises(TransientError):
+        c.write("quote", [WriteRequest(WriteOp.CREATE, "quote", "k", data=quote)])
+
+
+def test_time_entries_cannot_be_written() -> None:
+    c = connector(lambda r: httpx.Response(200, json={}))
+    entry = TimeEntry(work_date=date(2030, 1, 1), minutes=30)
+    [result] = c.write("time_entry", [WriteRequest(WriteOp.CREATE, "time_entry", "k", data=entry)])
+    assert isinstance(result.error, PermanentError)

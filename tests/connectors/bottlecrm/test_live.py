@@ -1,5 +1,5 @@
 """Against the running BottleCRM: webhook delivery, scan after a lost webhook, a stopped
-server, notices, and the seeded demo data."""
+server and notices."""
 
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from syncline.connectors.base import WriteOp, WriteRequest
-from syncline.connectors.bottlecrm import BottleCrmConnector, ErpDocumentNotice, NoticeKind
-from syncline.demo.bottlecrm import CrmInstance, start, stop
+from syncline.connectors.bottlecrm import (
+    BottleCrmConnector,
+    ErpDocumentNotice,
+    NoticeKind,
+    WebhookVerifier,
+)
+from syncline.demo.bottlecrm import CrmInstance, ensure_template, register_webhook, start, stop
+from syncline.demo.bottlecrm.install import access_token
 from syncline.errors import TransientError
-from syncline.model import Opportunity, Party
+from syncline.model import Party
 from syncline.store import pending_events
 from tests.connectors.bottlecrm.conftest import Receiver, settings_for
 
@@ -84,12 +91,16 @@ def test_a_dropped_webhook_is_caught_by_the_scan(
     assert changed_hashes == {changed_id}
 
 
-def test_stopped_server_gives_transient_errors(tmp_path: Path, bottlecrm: CrmInstance) -> None:
-    instance = start(tmp_path / "second", fresh=True)
+def test_stopped_server_gives_transient_errors_and_a_restart_keeps_the_data(
+    tmp_path: Path, bottlecrm: CrmInstance
+) -> None:
+    state_dir = tmp_path / "second"
+    instance = start(state_dir, fresh=True)
     connector = BottleCrmConnector("crm", settings_for(instance, timeout_seconds=5.0))
     try:
         assert connector.health().ok
-        stop(tmp_path / "second")
+        kept = _create_party(connector, "Kept GmbH")
+        stop(state_dir)
         with pytest.raises(TransientError):
             connector.list_ids("party")
         with pytest.raises(TransientError):
@@ -98,9 +109,17 @@ def test_stopped_server_gives_transient_errors(tmp_path: Path, bottlecrm: CrmIns
                 [WriteRequest(WriteOp.CREATE, "party", "k", data=Party(name="Down GmbH"))],
             )
         assert not connector.health().ok
+        started = time.monotonic()
+        again = start(state_dir)  # the second start: no copy, no install, no migrate
+        assert time.monotonic() - started < 30
+        restarted = BottleCrmConnector("crm", settings_for(again))
+        try:
+            assert [r.native_id for r in restarted.read("party", [kept])] == [kept]
+        finally:
+            restarted.close()
     finally:
         connector.close()
-        stop(tmp_path / "second")
+        stop(state_dir)
 
 
 def test_notice_on_a_deal_is_posted_once(bottlecrm_connector: BottleCrmConnector) -> None:
@@ -119,22 +138,16 @@ def test_notice_on_a_deal_is_posted_once(bottlecrm_connector: BottleCrmConnector
     assert reference in str(task)
 
 
-def test_seeded_demo_has_near_duplicates_and_erp_numbers(
-    bottlecrm_connector: BottleCrmConnector,
+def test_registering_the_webhook_again_replaces_it(
+    bottlecrm: CrmInstance, bottlecrm_connector: BottleCrmConnector, webhook_receiver: Receiver
 ) -> None:
-    parties = {
-        r.data.name: r.data
-        for page in bottlecrm_connector.scan("party")
-        for r in page
-        if isinstance(r.data, Party)
-    }
-    assert "Mueller Maschinenbau" in parties
-    assert {"Soenderborg Plast", "Zuercher Praezisionsteile", "Huber Holzbau"} <= set(parties)
-    assert parties["Nordwind Logistik GmbH"].numbers == {"erp": "D10005"}
-    stages = {
-        r.data.stage
-        for page in bottlecrm_connector.scan("opportunity")
-        for r in page
-        if isinstance(r.data, Opportunity)
-    }
-    assert {"PROSPECTING", "PROPOSAL", "CLOSED_WON", "CLOSED_LOST"} <= stages
+    again = register_webhook(bottlecrm, webhook_receiver.url)
+    assert again.webhook_secret and again.webhook_secret != bottlecrm.webhook_secret
+    webhook_receiver.verifier = WebhookVerifier(again.webhook_secret)
+    jwt = access_token(Path(bottlecrm.database), ensure_template())
+    listed = httpx.get(
+        f"{bottlecrm.url}/api/webhooks/", headers={"Authorization": f"Bearer {jwt}"}, timeout=30
+    ).json()["endpoints"]
+    assert [e["url"] for e in listed if e["description"] == "syncline"] == [webhook_receiver.url]
+    native_id = _create_party(bottlecrm_connector, f"Rehooked {uuid.uuid4().hex[:8]}")
+    assert _inbox_ids(webhook_receiver, native_id) == ["account.created"]

@@ -10,8 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from syncline.connectors.base import Capture
 from syncline.connectors.bottlecrm import (
+    RESOURCES,
     SIGNATURE_HEADER,
+    SUBSCRIBED_EVENTS,
     WebhookRejectedError,
     WebhookVerifier,
     parse_event,
@@ -145,3 +148,18 @@ def test_receiver_acknowledges_a_redelivery_the_inbox_already_holds() -> None:
     header = sign(SECRET, int(time.time()), body)
     reply = client.post("/webhooks/bottlecrm/crm", content=body, headers={SIGNATURE_HEADER: header})
     assert reply.status_code == 200 and reply.json()["duplicate"] is True
+
+
+def test_case_and_invoice_events_map_to_their_entities() -> None:
+    ticket = parse_event(envelope(event="ticket.updated"))
+    assert (ticket.entity, ticket.deleted) == ("service_case", False)
+    assert parse_event(envelope(event="invoice.paid")).entity == "invoice"
+
+
+def test_syncline_subscribes_to_every_entity_it_captures_by_push() -> None:
+    pushed = {r.webhook_prefix for r in RESOURCES.values() if Capture.PUSH in r.capture}
+    subscribed = {event.partition(".")[0] for event in SUBSCRIBED_EVENTS}
+    assert pushed == subscribed == {"account", "contact", "deal", "ticket", "invoice"}
+    # Entities without events are scanned only.
+    for entity in ("quote", "product", "credit_note"):
+        assert RESOURCES[entity].capture == frozenset({Capture.SCAN})

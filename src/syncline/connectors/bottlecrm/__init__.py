@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from syncline.connectors.bottlecrm.client import BottleCrmClient, ListShape
-from syncline.connectors.bottlecrm.connector import RESOURCES, BottleCrmConnector, connect
+from syncline.connectors.bottlecrm.connector import (
+    ENTITIES,
+    RESOURCES,
+    BottleCrmConnector,
+    connect,
+)
 from syncline.connectors.bottlecrm.notices import ErpDocumentNotice, NoticeKind
 from syncline.connectors.bottlecrm.settings import BottleCrmSettings
 from syncline.connectors.bottlecrm.webhooks import (
@@ -17,6 +22,7 @@ from syncline.connectors.bottlecrm.webhooks import (
 )
 
 __all__ = [
+    "ENTITIES",
     "RESOURCES",
     "SIGNATURE_HEADER",
     "SUBSCRIBED_EVENTS",

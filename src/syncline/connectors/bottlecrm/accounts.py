@@ -2,13 +2,16 @@
 
 The ERP debtor number lives in the account custom field ``erp_number`` (a text field the demo
 bootstrap defines; on a production BottleCRM an admin creates it once under Settings -> Custom
-fields, target "Account", key ``erp_number``). It maps to ``Party.numbers["erp"]``.
+fields, target "Account", key ``erp_number``; another key is set with the ``erp_number_field``
+setting). It maps to ``Party.numbers["erp"]``.
 
 Not stored by BottleCRM (dropped on write, defaults on read): roles, legal form, VAT id,
 credit limit, language, second and further e-mails and phones, addresses beyond the first.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from syncline.connectors.base import Capture, WriteOp
 from syncline.connectors.bottlecrm.client import Json, ListShape
@@ -32,10 +35,11 @@ NATIVE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def account_to_party(record: Json) -> Party:
-    """A BottleCRM account (list or detail form) as a canonical Party."""
+def account_to_party(record: Json, number_field: str = ERP_NUMBER_FIELD) -> Party:
+    """A BottleCRM account (list or detail form) as a canonical Party; ``number_field`` is
+    the custom field holding the ERP number."""
     custom = record.get("custom_fields") or {}
-    erp_number = clean(custom.get(ERP_NUMBER_FIELD)) if isinstance(custom, dict) else None
+    erp_number = clean(custom.get(number_field)) if isinstance(custom, dict) else None
     street, city, postcode = (
         clean(record.get("address_line")),
         clean(record.get("city")),
@@ -67,7 +71,11 @@ def account_to_party(record: Json) -> Party:
     )
 
 
-def party_to_account(entity: CanonicalEntity, only: frozenset[str] | None = None) -> Json:
+def party_to_account(
+    entity: CanonicalEntity,
+    only: frozenset[str] | None = None,
+    number_field: str = ERP_NUMBER_FIELD,
+) -> Json:
     """The account request body for a Party; ``only`` limits it to changed canonical fields."""
     if not isinstance(entity, Party):
         raise TypeError(f"accounts take a Party, not {type(entity).__name__}")
@@ -77,7 +85,7 @@ def party_to_account(entity: CanonicalEntity, only: frozenset[str] | None = None
     payload: Json = {
         "name": entity.name,
         # An empty value removes the stored number (BottleCRM drops blank custom values).
-        "custom_fields": {ERP_NUMBER_FIELD: entity.numbers.get(ERP_SYSTEM, "")},
+        "custom_fields": {number_field: entity.numbers.get(ERP_SYSTEM, "")},
         "email": entity.emails[0] if entity.emails else None,
         "phone": entity.phones[0] if entity.phones else None,
         "website": entity.website,
@@ -92,22 +100,29 @@ def party_to_account(entity: CanonicalEntity, only: frozenset[str] | None = None
     return limited(payload, NATIVE_FIELDS, only)
 
 
-ACCOUNTS = Resource(
-    entity="party",
-    path="accounts",
-    shapes=(
-        ListShape(
-            ("active_accounts", "open_accounts"), count=("active_accounts", "open_accounts_count")
+def accounts_resource(number_field: str = ERP_NUMBER_FIELD) -> Resource:
+    """The accounts resource with the ERP number in the custom field ``number_field``."""
+    return Resource(
+        entity="party",
+        path="accounts",
+        shapes=(
+            ListShape(
+                ("active_accounts", "open_accounts"),
+                count=("active_accounts", "open_accounts_count"),
+            ),
+            ListShape(
+                ("closed_accounts", "close_accounts"),
+                count=("closed_accounts", "close_accounts_count"),
+            ),
         ),
-        ListShape(
-            ("closed_accounts", "close_accounts"), count=("closed_accounts", "close_accounts_count")
-        ),
-    ),
-    detail_key="account_obj",
-    to_canonical=account_to_party,
-    to_native=party_to_account,
-    capture=frozenset({Capture.PUSH, Capture.SCAN}),
-    writable=frozenset({WriteOp.CREATE, WriteOp.UPDATE, WriteOp.ARCHIVE, WriteOp.DELETE}),
-    archive={"is_active": False},
-    webhook_prefix="account",
-)
+        detail_key="account_obj",
+        to_canonical=partial(account_to_party, number_field=number_field),
+        to_native=partial(party_to_account, number_field=number_field),
+        capture=frozenset({Capture.PUSH, Capture.SCAN}),
+        writable=frozenset({WriteOp.CREATE, WriteOp.UPDATE, WriteOp.ARCHIVE, WriteOp.DELETE}),
+        archive={"is_active": False},
+        webhook_prefix="account",
+    )
+
+
+ACCOUNTS = accounts_resource()

@@ -48,8 +48,14 @@ SUBSCRIBED_EVENTS = (
     "deal.deleted",
     "deal.won",
     "deal.lost",
+    "ticket.created",
+    "ticket.updated",
+    "invoice.created",
+    "invoice.updated",
+    "invoice.paid",
 )
-"""The events syncline registers for: the entities the connector syncs."""
+"""The events syncline registers for: the entities the connector syncs that BottleCRM sends
+events for (estimates, products and time entries send none; cases and invoices no deletes)."""
 
 
 class WebhookRejectedError(SynclineError):

@@ -147,8 +147,8 @@ def ensure_migrated() -> Path:
 
 
 def bootstrap(database: Path, password: str, secret_key: str) -> str:
-    """Create admin, organisation, profile, token and the ``erp_number`` account field in
-    ``database`` (through the ORM); returns the raw personal access token."""
+    """Create admin, organisation, profile and token in ``database`` (through the ORM);
+    returns the raw personal access token. The custom fields come later, through the API."""
     out = _run(
         [str(venv_python()), str(settings_dir() / "bootstrap.py"), ADMIN_EMAIL, password, ORG_NAME],
         env=crm_env(database, secret_key),

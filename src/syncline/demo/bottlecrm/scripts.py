@@ -51,7 +51,7 @@ _ssrf.is_blocked = _is_blocked
 _ssrf._allowed_ports = lambda: range(1, 65536)
 '''
 
-BOOTSTRAP = '''"""Create the demo admin, organisation, profile, token and the ERP number field."""
+BOOTSTRAP = '''"""Create the demo admin, organisation, profile and token."""
 import json
 import sys
 
@@ -59,7 +59,7 @@ import django
 
 django.setup()
 
-from common.models import CustomFieldDefinition, Org, PersonalAccessToken, Profile, User
+from common.models import Org, PersonalAccessToken, Profile, User
 
 email, password, org_name = sys.argv[1:4]
 user = User.objects.create_superuser(email=email, password=password)
@@ -73,14 +73,7 @@ profile = Profile.objects.create(
     has_marketing_access=True,
 )
 raw, _ = PersonalAccessToken.generate(profile, "syncline")
-CustomFieldDefinition.objects.create(
-    org=org,
-    target_model="Account",
-    key="erp_number",
-    label="ERP debtor number",
-    field_type="text",
-    is_filterable=True,
-)
+
 print(json.dumps({"token": raw, "org_id": str(org.id), "profile_id": str(profile.id)}))
 '''
 

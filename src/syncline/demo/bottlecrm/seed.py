@@ -1,15 +1,16 @@
 """Demo data for BottleCRM, loaded through its REST API with syncline's own connector.
 
-The accounts include realistic near-duplicates of the demo ERP's customers (German, Austrian,
-Swiss, Norwegian and Danish companies spelled the way a sales person types them: "Mueller
-Maschinenbau" in the CRM where the ERP has "Müller Maschinenbau GmbH"), so that matching has
-real work to do. Two accounts already carry their ERP debtor number.
+First the custom fields syncline's mappings use are created (``ensure_custom_fields``).
+
+Accounts are near-duplicates of the demo ERP's customers (``seed_data``) plus a few prospects;
+each has a contact and a deal, and the deals cover every pipeline stage. Estimates with lines
+use a few products of the ERP catalogue (listed in the CRM by ERP code); cases of each type
+carry time entries; one deal has a shipment notice.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,74 +20,33 @@ from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm.connector import BottleCrmConnector
 from syncline.connectors.bottlecrm.notices import ErpDocumentNotice, NoticeKind
 from syncline.connectors.bottlecrm.settings import BottleCrmSettings
+from syncline.demo.bottlecrm.seed_data import DemoAccount, accounts, catalogue
 from syncline.errors import ConnectorError
 from syncline.model import (
     Address,
     CanonicalEntity,
+    CasePriority,
+    CaseType,
     Contact,
+    DocumentLine,
     Money,
     Opportunity,
     OpportunityStatus,
     Party,
+    Product,
+    Quote,
+    ServiceCase,
 )
 
-
-@dataclass(frozen=True)
-class DemoCompany:
-    """One demo CRM account with its main contact and a deal."""
-
-    name: str
-    street: str
-    postal_code: str
-    city: str
-    country: str
-    currency: str
-    contact_first: str
-    contact_last: str
-    email: str
-    phone: str
-    deal_stage: str
-    deal_amount: str
-    erp_number: str | None = None
-
-
-COMPANIES = (
-    DemoCompany("Mueller Maschinenbau", "Industriestr. 12", "70565", "Stuttgart", "DE", "EUR",
-                "Hans", "Mueller", "h.mueller@mueller-maschinenbau.de", "+49 711 4455660",
-                "PROPOSAL", "48500.00"),
-    DemoCompany("Schmidt & Soehne Werkzeugbau", "Am Hafen 3", "28217", "Bremen", "DE", "EUR",
-                "Petra", "Schmidt", "p.schmidt@schmidt-soehne.de", "+49 421 339900",
-                "QUALIFICATION", "12900.00"),
-    DemoCompany("Nordwind Logistik GmbH", "Speicherstadt 7", "20457", "Hamburg", "DE", "EUR",
-                "Jens", "Petersen", "jens.petersen@nordwind-logistik.de", "+49 40 2233440",
-                "CLOSED_WON", "23750.00", erp_number="D10005"),
-    DemoCompany("Huber Holzbau", "Salzburger Str. 45", "4020", "Linz", "AT", "EUR",
-                "Florian", "Huber", "f.huber@huber-holzbau.at", "+43 732 778899",
-                "NEGOTIATION", "31200.00"),
-    DemoCompany("Alpenmilch Vertrieb", "Innrain 8", "6020", "Innsbruck", "AT", "EUR",
-                "Maria", "Gruber", "m.gruber@alpenmilch.at", "+43 512 556677",
-                "PROSPECTING", "8600.00"),
-    DemoCompany("Zuercher Praezisionsteile", "Hardturmstrasse 101", "8005", "Zürich", "CH", "CHF",
-                "Urs", "Brunner", "urs.brunner@zh-praezision.ch", "+41 44 5551234",
-                "PROPOSAL", "56000.00"),
-    DemoCompany("Berner Uhrenwerkstatt AG", "Marktgasse 22", "3011", "Bern", "CH", "CHF",
-                "Regula", "Meier", "r.meier@berner-uhren.ch", "+41 31 3123456",
-                "CLOSED_LOST", "14000.00", erp_number="D10009"),
-    DemoCompany("Fjordkraft Maritime", "Bryggen 14", "5003", "Bergen", "NO", "EUR",
-                "Ola", "Nordmann", "ola.nordmann@fjordkraft-maritime.no", "+47 55 301020",
-                "QUALIFICATION", "42000.00"),
-    DemoCompany("Bjoernstad Verksted AS", "Strandgata 5", "7013", "Trondheim", "NO", "EUR",
-                "Kari", "Bjørnstad", "kari@bjornstad-verksted.no", "+47 73 505050",
-                "PROSPECTING", "9900.00"),
-    DemoCompany("Soenderborg Plast", "Havnevej 18", "6400", "Sønderborg", "DK", "EUR",
-                "Mette", "Jensen", "mette.jensen@sonderborg-plast.dk", "+45 74 424242",
-                "NEGOTIATION", "27500.00"),
-    DemoCompany("Aalborg Fisk A/S", "Fjordgade 9", "9000", "Aalborg", "DK", "EUR",
-                "Lars", "Christensen", "lc@aalborgfisk.dk", "+45 98 121212",
-                "CLOSED_WON", "18300.00"),
-)  # fmt: skip
-
 _STATUS = {"CLOSED_WON": OpportunityStatus.WON, "CLOSED_LOST": OpportunityStatus.LOST}
+
+CASES = (
+    ("Spindel läuft heiß", CaseType.DEFECT, CasePriority.HIGH, "MAS-011"),
+    ("Ersatzteil fehlt in Lieferung", CaseType.COMPLAINT, CasePriority.NORMAL, "ERS-023"),
+    ("Garantie Bohrwerk: Lager defekt", CaseType.WARRANTY, CasePriority.URGENT, "MAS-042"),
+    ("Frage zum Wartungsintervall", CaseType.QUESTION, CasePriority.LOW, None),
+)
+"""Demo cases: title, type, priority, product code."""
 
 
 def _create(connector: BottleCrmConnector, entity: str, datas: list[CanonicalEntity]) -> list[str]:
@@ -99,119 +59,166 @@ def _create(connector: BottleCrmConnector, entity: str, datas: list[CanonicalEnt
     return ids
 
 
+def _party(account: DemoAccount) -> Party:
+    return Party(
+        name=account.name,
+        numbers={"erp": account.erp_number} if account.erp_number else {},
+        emails=[f"info@{account.email.split('@')[1]}"],
+        phones=[account.phone],
+        addresses=[
+            Address(
+                street=account.street,
+                postal_code=account.postal_code,
+                city=account.city,
+                country=account.country,
+            )
+        ],
+        currency=account.currency,
+    )
+
+
 def seed_demo_data(url: str, token: str) -> None:
-    """Create the demo accounts, contacts, deals, estimates, cases, time entries and notices."""
+    """Create the demo products, accounts, contacts, deals, estimates, cases, time entries
+    and a notice."""
     settings = BottleCrmSettings.model_validate({"url": url, "token": SecretStr(token)})
     connector = BottleCrmConnector("crm", settings)
     try:
-        parties: list[CanonicalEntity] = [
-            Party(
-                name=c.name,
-                numbers={"erp": c.erp_number} if c.erp_number else {},
-                emails=[f"info@{c.email.split('@')[1]}"],
-                phones=[c.phone],
-                addresses=[
-                    Address(
-                        street=c.street, postal_code=c.postal_code, city=c.city, country=c.country
-                    )
-                ],
-                currency=c.currency,
-            )
-            for c in COMPANIES
-        ]
-        account_ids = _create(connector, "party", parties)
+        connector.ensure_custom_fields()
+        demo = accounts()
+        account_ids = _create(connector, "party", [_party(a) for a in demo])
         contacts: list[CanonicalEntity] = [
             Contact(
-                first_name=c.contact_first,
-                last_name=c.contact_last,
+                first_name=a.contact_first,
+                last_name=a.contact_last,
                 party_id=account_id,
                 role="Einkauf",
-                email=c.email,
-                phone=c.phone,
+                email=a.email,
+                phone=a.phone,
             )
-            for c, account_id in zip(COMPANIES, account_ids, strict=True)
+            for a, account_id in zip(demo, account_ids, strict=True)
         ]
         contact_ids = _create(connector, "contact", contacts)
         today = date.today()
         deals: list[CanonicalEntity] = [
             Opportunity(
-                name=f"{c.name}: Rahmenvertrag {today.year}",
+                name=f"{a.name}: Rahmenvertrag {today.year}",
                 party_id=account_id,
                 contact_id=contact_id,
-                stage=c.deal_stage,
-                status=_STATUS.get(c.deal_stage, OpportunityStatus.OPEN),
-                amount=Money(amount=Decimal(c.deal_amount), currency=c.currency),
+                stage=a.deal_stage,
+                status=_STATUS.get(a.deal_stage, OpportunityStatus.OPEN),
+                amount=Money(amount=Decimal(a.deal_amount), currency=a.currency),
                 probability=50,
                 expected_close=today + timedelta(days=30 + 7 * i),
             )
-            for i, (c, account_id, contact_id) in enumerate(
-                zip(COMPANIES, account_ids, contact_ids, strict=True)
+            for i, (a, account_id, contact_id) in enumerate(
+                zip(demo, account_ids, contact_ids, strict=True)
             )
         ]
         deal_ids = _create(connector, "opportunity", deals)
-        _seed_service_and_quotes(connector, account_ids, contact_ids, deal_ids)
+        product_ids = _seed_products(connector)
+        _seed_quotes(connector, demo, account_ids, deal_ids, product_ids)
+        _seed_cases(connector, account_ids, contact_ids)
+        connector.post_notice(
+            ErpDocumentNotice(
+                kind=NoticeKind.SHIPMENT,
+                reference="SH-1001",
+                summary="Lieferung versandt",
+                opportunity_id=deal_ids[4],
+            )
+        )
     finally:
         connector.close()
 
 
-def _seed_service_and_quotes(
+def _seed_products(connector: BottleCrmConnector) -> dict[str, str]:
+    """The catalogue excerpt; returns product id by ERP code."""
+    items = catalogue()
+    products: list[CanonicalEntity] = [
+        Product(
+            code=p.code,
+            name=p.name,
+            list_price=Money(amount=Decimal(p.list_price), currency="EUR"),
+            kind=p.kind,
+        )
+        for p in items
+    ]
+    ids = _create(connector, "product", products)
+    return {p.code: native_id for p, native_id in zip(items, ids, strict=True)}
+
+
+def _seed_quotes(
     connector: BottleCrmConnector,
+    demo: list[DemoAccount],
     account_ids: list[str],
-    contact_ids: list[str],
     deal_ids: list[str],
+    product_ids: dict[str, str],
 ) -> None:
-    client = connector.client
-    for i in range(3):
-        client.post(
-            "/api/invoices/estimates/",
-            {
-                "title": f"Angebot {COMPANIES[i].name}",
-                "account_id": account_ids[i],
-                "contact_id": contact_ids[i],
-                "opportunity_id": deal_ids[i],
-                "currency": COMPANIES[i].currency,
-                "line_items": [
-                    {"description": "Wartungsvertrag", "quantity": "1", "unit_price": "4800.00"},
-                    {
-                        "description": "Servicetechniker (h)",
-                        "quantity": "16",
-                        "unit_price": "95.00",
-                    },
+    codes = list(product_ids)
+    prices = {p.code: Decimal(p.list_price) for p in catalogue()}
+    quotes: list[CanonicalEntity] = []
+    for n, i in enumerate((0, 2, 3, 9)):
+        first, second = codes[n % len(codes)], codes[(n + 2) % len(codes)]
+        quotes.append(
+            Quote(
+                title=f"Angebot {demo[i].name}",
+                party_id=account_ids[i],
+                opportunity_id=deal_ids[i],
+                currency=demo[i].currency,
+                valid_until=date.today() + timedelta(days=30),
+                lines=[
+                    DocumentLine(
+                        product_id=product_ids[first],
+                        product_code=first,
+                        description="Maschine inkl. Aufstellung",
+                        quantity=Decimal(1),
+                        unit_price=prices[first],
+                        discount=Decimal(5 * n),
+                    ),
+                    DocumentLine(
+                        product_id=product_ids[second],
+                        product_code=second,
+                        description="Zubehör",
+                        quantity=Decimal(4),
+                        unit_price=prices[second],
+                    ),
+                    DocumentLine(
+                        description="Servicetechniker (h)",
+                        quantity=Decimal(16),
+                        unit_price=Decimal("95.00"),
+                    ),
                 ],
-            },
+            )
         )
+    _create(connector, "quote", quotes)
+
+
+def _seed_cases(
+    connector: BottleCrmConnector, account_ids: list[str], contact_ids: list[str]
+) -> None:
+    cases: list[CanonicalEntity] = [
+        ServiceCase(
+            title=title,
+            description="Vom Kunden telefonisch gemeldet.",
+            party_id=account_ids[i],
+            contact_id=contact_ids[i],
+            case_type=case_type,
+            priority=priority,
+            product_code=code,
+            order_number=f"SO{1000 + i}" if case_type is not CaseType.QUESTION else None,
+        )
+        for i, (title, case_type, priority, code) in enumerate(CASES)
+    ]
+    case_ids = _create(connector, "service_case", cases)
     now = datetime.now(UTC).replace(microsecond=0)
-    for i, (title, priority) in enumerate(
-        (("Spindel läuft heiß", "High"), ("Ersatzteil fehlt in Lieferung", "Normal"))
-    ):
-        case = client.post(
-            "/api/cases/",
-            {
-                "name": title,
-                "status": "New",
-                "priority": priority,
-                "case_type": "Problem",
-                "account": account_ids[i],
-                "contacts": [contact_ids[i]],
-                "assigned_to": [],
-                "teams": [],
-                "description": f"Gemeldet von {contact_ids[i]}",
-            },
-        )
-        client.post(
-            f"/api/cases/{case['id']}/time-entries/",
-            {
-                "started_at": (now - timedelta(hours=3)).isoformat(),
-                "ended_at": (now - timedelta(hours=1, minutes=30)).isoformat(),
-                "description": "Ferndiagnose",
-                "billable": True,
-            },
-        )
-    connector.post_notice(
-        ErpDocumentNotice(
-            kind=NoticeKind.SHIPMENT,
-            reference="SH-1001",
-            summary="Lieferung versandt",
-            opportunity_id=deal_ids[2],
-        )
-    )
+    for i, case_id in enumerate(case_ids[:3]):
+        entries = [(3, "Ferndiagnose")] + ([(26, "Einsatz vor Ort")] if i == 0 else [])
+        for hours, text in entries:
+            connector.client.post(
+                f"/api/cases/{case_id}/time-entries/",
+                {
+                    "started_at": (now - timedelta(hours=hours)).isoformat(),
+                    "ended_at": (now - timedelta(hours=hours - 1, minutes=15 * i)).isoformat(),
+                    "description": text,
+                    "billable": i != 2,
+                },
+            )

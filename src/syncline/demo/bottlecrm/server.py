@@ -16,6 +16,7 @@ from syncline.demo.bottlecrm.template import ensure_template
 from syncline.demo.process import ManagedServer, ServerError
 
 CONNECTION_FILE = "bottlecrm.json"
+WEBHOOK_DESCRIPTION = "syncline"
 DATABASE_FILE = "bottlecrm.sqlite"
 
 
@@ -53,6 +54,8 @@ def start(state_dir: Path, *, fresh: bool = False) -> CrmInstance:
     stop(state_dir)
     template = ensure_template()
     database = state_dir / DATABASE_FILE
+    # The webhook registered in a kept database is still there: keep its secret and URL.
+    previous = None if fresh or not database.is_file() else _saved(state_dir)
     if fresh or not database.is_file():
         shutil.copyfile(template.database, database)
     _, url, pid = launch(template, database, state_dir)
@@ -65,9 +68,19 @@ def start(state_dir: Path, *, fresh: bool = False) -> CrmInstance:
         database=str(database),
         state_dir=str(state_dir),
         pid=pid,
+        webhook_secret=previous.webhook_secret if previous else None,
+        webhook_url=previous.webhook_url if previous else None,
     )
     save(instance)
     return instance
+
+
+def _saved(state_dir: Path) -> CrmInstance | None:
+    """The connection file's instance (running or not), or None."""
+    path = connection_file(state_dir)
+    if not path.is_file():
+        return None
+    return CrmInstance(**json.loads(path.read_text("utf-8")))
 
 
 def save(instance: CrmInstance) -> None:
@@ -79,11 +92,10 @@ def save(instance: CrmInstance) -> None:
 
 def status(state_dir: Path) -> CrmInstance | None:
     """The running instance of ``state_dir``, or None when none is running and healthy."""
-    path = connection_file(state_dir)
-    if ManagedServer(SERVER_NAME, state_dir).pid() is None or not path.is_file():
+    if ManagedServer(SERVER_NAME, state_dir).pid() is None:
         return None
-    instance = CrmInstance(**json.loads(path.read_text("utf-8")))
-    return instance if healthy(instance.url) else None
+    instance = _saved(state_dir)
+    return instance if instance is not None and healthy(instance.url) else None
 
 
 def stop(state_dir: Path) -> bool:
@@ -98,19 +110,22 @@ def reset(state_dir: Path) -> CrmInstance:
 
 
 def register_webhook(instance: CrmInstance, receiver_url: str) -> CrmInstance:
-    """Register ``receiver_url`` for every event syncline captures; returns the instance with
-    the webhook's signing secret (also saved in the connection file)."""
+    """Register ``receiver_url`` for every event syncline captures, replacing a webhook an
+    earlier call registered; returns the instance with the webhook's signing secret (also
+    saved in the connection file)."""
     template = ensure_template()
     jwt = _access_token(instance, template)
+    headers = {"Authorization": f"Bearer {jwt}"}
+    _remove_syncline_webhooks(instance.url, headers)
     reply = httpx.post(
         f"{instance.url}/api/webhooks/",
         json={
             "url": receiver_url,
-            "description": "syncline",
+            "description": WEBHOOK_DESCRIPTION,
             "events": list(SUBSCRIBED_EVENTS),
             "is_active": True,
         },
-        headers={"Authorization": f"Bearer {jwt}"},
+        headers=headers,
         timeout=30.0,
     )
     if reply.status_code not in (200, 201):
@@ -126,6 +141,17 @@ def register_webhook(instance: CrmInstance, receiver_url: str) -> CrmInstance:
     )
     save(updated)
     return updated
+
+
+def _remove_syncline_webhooks(url: str, headers: dict[str, str]) -> None:
+    """Delete webhooks registered by an earlier start (BottleCRM allows 10 per organisation
+    and shows a secret only once, so an old endpoint is replaced, not reused)."""
+    reply = httpx.get(f"{url}/api/webhooks/", headers=headers, timeout=30.0)
+    if reply.status_code != 200:
+        raise ServerError(f"BottleCRM refused to list webhooks ({reply.status_code})")
+    for endpoint in reply.json().get("endpoints") or []:
+        if endpoint.get("description") == WEBHOOK_DESCRIPTION:
+            httpx.delete(f"{url}/api/webhooks/{endpoint['id']}/", headers=headers, timeout=30.0)
 
 
 def _find_secret(body: object) -> str | None:

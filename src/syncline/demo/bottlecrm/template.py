@@ -6,11 +6,15 @@ Building it: venv and ``migrate`` (cached separately), then admin, organisation,
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import shutil
 import time
+from pathlib import Path
 
+from syncline.connectors.bottlecrm import custom_fields
+from syncline.demo.bottlecrm import scripts, seed, seed_data
 from syncline.demo.bottlecrm.install import (
     ADMIN_EMAIL,
     ORG_NAME,
@@ -26,12 +30,25 @@ from syncline.demo.bottlecrm.seed import seed_demo_data
 from syncline.demo.process import ServerError
 
 
+def revision() -> str:
+    """A digest of what goes into the template (bootstrap script, settings, demo data), so a
+    changed seed or custom field set rebuilds it; the slow ``migrate`` step is kept."""
+    digest = hashlib.sha256()
+    for text in (scripts.SETTINGS, scripts.BOOTSTRAP):
+        digest.update(text.encode())
+    for module in (seed, seed_data, custom_fields):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _read_template() -> Template | None:
     meta = home() / "template.json"
     database = home() / "template.sqlite"
     if not (meta.is_file() and database.is_file()):
         return None
     data = json.loads(meta.read_text("utf-8"))
+    if data.get("revision") != revision():
+        return None
     return Template(
         database=database,
         admin_email=data["admin_email"],
@@ -75,6 +92,7 @@ def ensure_template() -> Template:
             "org_name": ORG_NAME,
             "token": token,
             "secret_key": secret_key,
+            "revision": revision(),
             "built_in_seconds": round(time.monotonic() - started, 1),
         }
         (home() / "template.json").write_text(json.dumps(meta, indent=2), "utf-8")
