@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import httpx
 
@@ -18,6 +19,7 @@ from syncline.connectors.base import (
     WriteOp,
     WriteRequest,
     WriteResult,
+    lookup_by_scan,
 )
 from syncline.connectors.bottlecrm import custom_fields
 from syncline.connectors.bottlecrm.accounts import ACCOUNTS, accounts_resource
@@ -171,6 +173,12 @@ class BottleCrmConnector:
         resource = self._resource(entity)
         for page in self._rows(resource):
             yield [self._record(resource, native) for native in page]
+
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+        """Records whose canonical ``field`` equals one of ``values``: the engine's
+        deterministic-key matching (BottleCRM's list endpoints have no exact-match filter
+        for most fields, so this scans; the engine asks only for records without a link)."""
+        return lookup_by_scan(self, entity, field, values)
 
     def list_ids(self, entity: str) -> list[str]:
         """Every id, archived ones included."""
