@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from syncline.cli.common import (
@@ -16,7 +17,6 @@ from syncline.cli.common import (
     console,
     emit,
     err_console,
-    fmt_time,
     open_runtime,
 )
 from syncline.cli.starter import STARTER_CONFIG
@@ -118,23 +118,23 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             rows = map_status(conn, names)
 
         def render() -> None:
-            table = Table(title=f"syncline status ({runtime.config_path})")
-            for col in (
-                "map",
-                "entity",
-                "last run",
-                "state",
-                "backlog",
-                "conflicts",
-                "dead letters",
-                "reviews",
-            ):
-                table.add_column(col)
+            table = Table(
+                title=f"syncline status ({runtime.config_path})",
+                box=box.SIMPLE_HEAD,
+                collapse_padding=True,
+                pad_edge=False,
+            )
+            table.add_column("map", no_wrap=True)
+            table.add_column("entity", no_wrap=True)
+            table.add_column("last run (UTC)", no_wrap=True)
+            table.add_column("state")
+            for col in ("queued", "conflicts", "dead", "reviews"):
+                table.add_column(col, justify="right", no_wrap=True)
             for m, row in zip(runtime.config.maps, rows, strict=True):
                 table.add_row(
                     m.name,
                     m.entity,
-                    fmt_time(row.last_run_at),
+                    row.last_run_at.strftime("%Y-%m-%d %H:%M") if row.last_run_at else "-",
                     row.last_run_state or "never run",
                     str(row.backlog),
                     str(row.open_conflicts),
