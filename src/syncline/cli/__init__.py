@@ -15,6 +15,8 @@ from syncline.cli import (
     conflicts,
     deadletters,
     demo_commands,
+    import_commands,
+    load_commands,
     links,
     setup_commands,
     sync,
@@ -65,6 +67,8 @@ for _commands in (
     deadletters,
     audit,
     links,
+    load_commands,
+    import_commands,
     web_commands,
     demo_commands,
 ):

@@ -1,0 +1,179 @@
+"""``syncline import contacts FILE --into SYSTEM`` and ``syncline import review FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from syncline.cli.common import ConfigOption, JsonOption, console, emit, err_console, open_runtime
+from syncline.cli.load_commands import RichProgress
+from syncline.imports import ContactImport, ImportFileError, ImportReport, ReviewApplier
+from syncline.mapping import MatchThresholds, SynclineConfig
+
+import_app = typer.Typer(
+    help="Import contacts from Outlook CSV, CSV, vCard or XLSX, with duplicate review.",
+    no_args_is_help=True,
+)
+
+
+def thresholds_for(config: SynclineConfig, system: str) -> MatchThresholds:
+    """The thresholds of the first contact map that involves ``system``, else the defaults."""
+    for m in config.maps:
+        if m.entity == "contact" and system in (m.a, m.b):
+            return m.match.thresholds
+    return MatchThresholds()
+
+
+def _fail(exc: ImportFileError) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+    err_console.print("Nothing was imported.", highlight=False)
+    return typer.Exit(2)
+
+
+def print_import_summary(report: ImportReport) -> None:
+    """The outcome of every row, the files written and each rejected row with its reason."""
+    verb = "would be " if report.dry_run else ""
+    title = f"import {Path(report.file).name} into {report.system}"
+    table = Table(title=title + (" (dry run: nothing written)" if report.dry_run else ""))
+    table.add_column("outcome")
+    table.add_column("rows", justify="right")
+    for label, count in (
+        ("rows read", report.rows),
+        (f"{verb}created", report.created),
+        (f"{verb}merged into existing contacts", report.merged_into_existing),
+        ("duplicates within the file", report.merged_in_file),
+        ("imported before (unchanged)", report.already_imported),
+        ("waiting for review", report.for_review),
+        ("skipped as people decided", report.skipped),
+        ("rejected", len(report.rejected)),
+    ):
+        table.add_row(label, str(count))
+    console.print(table)
+    console.print(f"format {report.kind}, encoding {report.encoding or '-'}", highlight=False)
+    if report.ignored_columns:
+        console.print(f"columns not imported: {', '.join(report.ignored_columns)}", highlight=False)
+    if report.matching_only:
+        console.print(
+            f"used to find duplicates but not stored (a contact has no field for them): "
+            f"{', '.join(report.matching_only)}",
+            highlight=False,
+        )
+    if report.blank_lines:
+        console.print(f"blank rows skipped: {len(report.blank_lines)}", highlight=False)
+    for row in sorted(report.rejected, key=lambda r: r.line)[:20]:
+        console.print(f"  [yellow]line {row.line}[/yellow]: {row.reason}", highlight=False)
+    if len(report.rejected) > 20:
+        console.print(f"  ... and {len(report.rejected) - 20} more", highlight=False)
+    if report.rejects_file:
+        console.print(f"rejected rows written to {report.rejects_file}", highlight=False)
+    if report.review_file:
+        console.print(
+            f"possible duplicates written to {report.review_file}: fill in the decision column, "
+            f"then run: syncline import review {report.review_file}",
+            highlight=False,
+        )
+
+
+@import_app.command("contacts")
+def contacts(  # noqa: PLR0917 - Typer options
+    file: Annotated[Path, typer.Argument(help="Outlook CSV, CSV, vCard (.vcf) or XLSX file.")],
+    into: Annotated[str, typer.Option("--into", help="Target system (e.g. crm).")],
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv, xlsx or vcard (default: by name).")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding (default: detected).")
+    ] = None,
+    review_file: Annotated[
+        Path | None, typer.Option("--review-file", help="Where to write possible duplicates.")
+    ] = None,
+    rejects_file: Annotated[
+        Path | None, typer.Option("--rejects", help="Where to write rejected rows.")
+    ] = None,
+    auto_link: Annotated[
+        float | None, typer.Option("--auto-link", min=0, max=1, help="Merge at this score.")
+    ] = None,
+    review: Annotated[
+        float | None, typer.Option("--review", min=0, max=1, help="Review from this score.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count only.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import contacts; duplicates go to a review file, bad rows to a rejects file.
+
+    Importing the same file again creates nothing twice.
+    """
+    if file_format not in (None, "csv", "xlsx", "vcard"):
+        raise typer.BadParameter("--format must be csv, xlsx or vcard")
+    with open_runtime(config) as runtime:
+        base = thresholds_for(runtime.config, into)
+        thresholds = MatchThresholds(
+            auto_link=auto_link if auto_link is not None else base.auto_link,
+            review=review if review is not None else base.review,
+        )
+        connector = runtime.connector(into)
+        try:
+            with RichProgress(err_console, enabled=not (quiet or as_json)) as progress:
+                importer = ContactImport(
+                    runtime.store, connector, thresholds=thresholds, progress=progress
+                )
+                report = importer.run(
+                    file,
+                    kind=file_format,
+                    encoding=encoding,
+                    review_path=review_file,
+                    rejects_path=rejects_file,
+                    dry_run=dry_run,
+                )
+        except ImportFileError as exc:
+            raise _fail(exc) from None
+        data = {**report.__dict__, "rejected": [r.__dict__ for r in report.rejected]}
+        emit(data, as_json, lambda: print_import_summary(report))
+        if report.rejected:
+            raise typer.Exit(1)
+
+
+@import_app.command("review")
+def review_command(
+    file: Annotated[Path, typer.Argument(help="A review file written by 'import contacts'.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply the decisions of a review file (merge ID / create / skip per group)."""
+    with open_runtime(config) as runtime:
+        try:
+            outcome = ReviewApplier(runtime.store, runtime.connector).apply(file)
+        except ImportFileError as exc:
+            raise _fail(exc) from None
+
+        def render() -> None:
+            console.print(
+                f"created {outcome.created}, merged {outcome.merged}, skipped "
+                f"{outcome.skipped}, decided before {outcome.already_decided}; "
+                f"groups still open: {outcome.undecided}",
+                highlight=False,
+            )
+            if outcome.recorded:
+                console.print(
+                    f"{outcome.recorded} initial-load decision(s) recorded: run "
+                    "'syncline load --map NAME' again to carry them out",
+                    highlight=False,
+                )
+            for line, message in outcome.problems:
+                console.print(f"  [yellow]line {line}[/yellow]: {message}", highlight=False)
+
+        emit(outcome, as_json, render)
+        if outcome.problems:
+            raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+
+
+__all__ = ["contacts", "print_import_summary", "register", "review_command", "thresholds_for"]

@@ -1,0 +1,27 @@
+"""Contact import from Outlook CSV, generic CSV, vCard 3.0/4.0 and XLSX, with duplicate review.
+
+importer = ContactImport(store, connector)            # the target system's connector
+report = importer.run(Path("contacts.csv"))           # rejects and review files beside it
+ReviewApplier(store, runtime.connector).apply(Path("contacts.review.csv"))
+"""
+
+from __future__ import annotations
+
+from syncline.imports.decisions import ReviewApplier, ReviewOutcome
+from syncline.imports.errors import ImportFileError
+from syncline.imports.rows import ImportRow, ParsedFile, RejectedRow, read_contacts
+from syncline.imports.runner import ContactImport, ImportReport
+from syncline.imports.writer import import_map
+
+__all__ = [
+    "ContactImport",
+    "ImportFileError",
+    "ImportReport",
+    "ImportRow",
+    "ParsedFile",
+    "RejectedRow",
+    "ReviewApplier",
+    "ReviewOutcome",
+    "import_map",
+    "read_contacts",
+]

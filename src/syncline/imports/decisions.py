@@ -1,0 +1,229 @@
+"""``syncline import review FILE``: apply the decisions written into a review file.
+
+Each decided group is looked up in the review queue by its key (the row's fingerprint), so
+the values created are the ones validated at import time, whatever else was edited in the
+file. Creates and skips are applied before merges, so that ``merge line:N`` finds row N
+created when both are decided in the same file. Applying a file again changes nothing:
+decided groups are skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from syncline.connectors.base import Connector
+from syncline.imports.reviewfile import (
+    GroupDecision,
+    ReviewCandidate,
+    ReviewGroup,
+    read_review_file,
+)
+from syncline.imports.rows import ImportRow
+from syncline.imports.runner import KIND, group_of
+from syncline.imports.writer import ENTITY, ContactWriter, no_checkpoint
+from syncline.store import Store
+from syncline.store.links import links_by_native_ids
+from syncline.store.reviews import ReviewItem, decide, list_reviews
+
+
+@dataclass
+class ReviewOutcome:
+    """What applying a review file did; ``problems`` are ``(line in the file, message)``.
+
+    ``recorded`` counts decisions on initial-load items: they are stored, and the next
+    ``syncline load`` carries them out."""
+
+    created: int = 0
+    recorded: int = 0
+    merged: int = 0
+    skipped: int = 0
+    already_decided: int = 0
+    undecided: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _candidate(items: list[ReviewItem], ref: str) -> ReviewItem | None:
+    wanted = ref.strip()
+    for item in items:
+        known = str(item.details.get("ref", f"{item.right_system}:{item.right_id}"))
+        if wanted in (known, item.right_id) or known.endswith(f":{wanted}"):
+            return item
+    return None
+
+
+def _first(values: Any) -> str:
+    if isinstance(values, list):
+        return str(values[0]) if values else ""
+    return str(values or "")
+
+
+def record_label(values: dict[str, Any]) -> dict[str, str]:
+    """A load review item's record (party or contact) in the review file's columns."""
+    return {
+        "first_name": _first(values.get("first_name")),
+        "last_name": _first(values.get("last_name")),
+        "company": _first(values.get("name")),
+        "email": _first(values.get("emails") or values.get("email")),
+        "phone": _first(values.get("phones") or values.get("phone")),
+        "city": _first(values.get("address")),
+    }
+
+
+def review_groups(store: Store, map_name: str) -> list[ReviewGroup]:
+    """The open review groups of a map (or of ``import:SYSTEM``) as review-file groups."""
+    with store.begin() as conn:
+        items = list_reviews(conn, map_name=map_name, state="open", limit=1_000_000)
+    groups: dict[str, list[ReviewItem]] = {}
+    for item in items:
+        groups.setdefault(str(item.group_key), []).append(item)
+    result = []
+    for key, members in groups.items():
+        if members[0].kind == KIND:
+            result.append(group_of(members))
+            continue
+        first = members[0]
+        result.append(
+            ReviewGroup(
+                key=f"{first.map_name}/{key}",  # a load's group keys repeat across maps
+                line=f"{first.left_system}:{first.left_id}",
+                label=record_label(first.details.get("left", {})),
+                candidates=[
+                    ReviewCandidate(
+                        f"{i.right_system}:{i.right_id}",
+                        i.score,
+                        record_label(i.details.get("right", {})),
+                    )
+                    for i in sorted(members, key=lambda i: -i.score)
+                ],
+            )
+        )
+    return result
+
+
+def _items(conn: Connection, key: str, state: str | None) -> list[ReviewItem]:
+    """The items of a review-file group: ``MAP/GROUP`` (a load) or a row's fingerprint."""
+    if "/" in key:
+        map_name, group = key.split("/", 1)
+        return list_reviews(conn, map_name=map_name, group_key=group, state=state)
+    return list_reviews(conn, kind=KIND, group_key=key, state=state)
+
+
+class ReviewApplier:
+    """Applies review-file decisions; ``connector_for(system)`` gives the target connector."""
+
+    def __init__(
+        self,
+        store: Store,
+        connector_for: Callable[[str], Connector],
+        *,
+        actor: str = "import review",
+    ) -> None:
+        self.store = store
+        self.connector_for = connector_for
+        self.actor = actor
+
+    def apply(self, path: Path) -> ReviewOutcome:
+        decisions, problems, groups = read_review_file(path)
+        outcome = ReviewOutcome(problems=list(problems))
+        order = sorted(decisions, key=lambda d: (d.action == "merge", d.file_line))
+        for decision in order:
+            with self.store.begin() as conn:
+                items = _items(conn, decision.key, None)
+            if not items:
+                outcome.problems.append(
+                    (decision.file_line, f"group {decision.key!r} is not in the review queue")
+                )
+                continue
+            if all(i.state == "decided" for i in items):
+                outcome.already_decided += 1
+                continue
+            self._apply(decision, items, path.name, outcome)
+        with self.store.begin() as conn:
+            outcome.undecided = sum(1 for key in groups if _items(conn, key, "open"))
+        return outcome
+
+    def _record(self, decision: GroupDecision, items: list[ReviewItem], out: ReviewOutcome) -> None:
+        """An initial-load group: store the decision; the next load links, creates or skips."""
+        if decision.action in ("create", "skip"):
+            self._decide(items[0], decision.action)
+            out.recorded += 1
+            return
+        chosen = _candidate(items, decision.ref or "")
+        if chosen is None:
+            listed = ", ".join(f"{i.right_system}:{i.right_id}" for i in items)
+            out.problems.append(
+                (
+                    decision.file_line,
+                    f"{decision.ref!r} is not a candidate of this record ({listed})",
+                )
+            )
+            return
+        self._decide(chosen, "link")
+        out.recorded += 1
+
+    def _apply(
+        self, decision: GroupDecision, items: list[ReviewItem], source: str, out: ReviewOutcome
+    ) -> None:
+        first = items[0]
+        if first.kind != KIND:
+            self._record(decision, items, out)
+            return
+        system = first.map_name.split(":", 1)[1]
+        connector = self.connector_for(system)
+        writer = ContactWriter(self.store, connector, source, self.actor, no_checkpoint)
+        row = ImportRow.from_values(int(first.details.get("line", 0)), first.details["values"])
+        if decision.action == "skip":
+            self._decide(first, "skip")
+            out.skipped += 1
+            return
+        if decision.action == "create":
+            created, refused = writer.create([row])
+            if refused:
+                out.problems.append((decision.file_line, refused[0].reason))
+                return
+            self._decide(first, "create")
+            out.created += created
+            return
+        chosen = _candidate(items, decision.ref or "")
+        if chosen is None:
+            listed = ", ".join(str(i.details.get("ref", i.right_id)) for i in items)
+            out.problems.append(
+                (decision.file_line, f"{decision.ref!r} is not a candidate of this row ({listed})")
+            )
+            return
+        native_id = chosen.right_id
+        if chosen.right_system == "file":
+            with self.store.begin() as conn:
+                found = links_by_native_ids(conn, first.map_name, "a", [chosen.right_id])
+            target = next((lk.id_b for lk in found.get(chosen.right_id, []) if lk.id_b), None)
+            if target is None:
+                out.problems.append(
+                    (
+                        decision.file_line,
+                        f"{chosen.details.get('ref')} is not imported yet: decide it first",
+                    )
+                )
+                return
+            native_id = target
+        records = connector.read(ENTITY, [native_id])
+        if not records:
+            out.problems.append((decision.file_line, f"{system} {native_id} does not exist"))
+            return
+        error = writer.merge(row, records[0])
+        if error is not None:
+            out.problems.append((decision.file_line, error))
+            return
+        self._decide(chosen, "merge")
+        out.merged += 1
+
+    def _decide(self, item: ReviewItem, decision: str) -> None:
+        with self.store.begin() as conn:
+            decide(conn, item.id, decision, self.actor)
+
+
+__all__ = ["ReviewApplier", "ReviewOutcome", "record_label", "review_groups"]
