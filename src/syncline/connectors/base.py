@@ -48,6 +48,9 @@ class EntitySupport:
     entity: str
     capture: frozenset[Capture]
     writable: frozenset[WriteOp] = frozenset()
+    #: Canonical fields the system has no place for: writes drop them and reads give the
+    #: default. The engine does not share them (it could never agree on their value).
+    unstored: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

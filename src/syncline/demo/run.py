@@ -33,6 +33,7 @@ console = Console()
 CONFIG_FILE = "syncline.yaml"
 ENV_FILE = "env.sh"
 WEB_USER = "demo"
+MAPS = ("customers", "contacts", "products")  # the starter config's maps, parents first
 
 
 def demo_environment(erp: TrytonInstance, crm: CrmInstance) -> dict[str, str]:
@@ -118,6 +119,8 @@ def run(state_dir: Path, *, serve: bool, port: int | None) -> int:
         console.print(f"wrote {config}")
     ok = _step("check the config and reach both systems", _cli(config, "check", "--connect"))
     ok &= _step("state store", _cli(config, "db", "upgrade"))
+    for name in MAPS:
+        ok &= _step(f"initial load of map {name}", _cli(config, "load", "--map", name))
     ok &= _step("one sync cycle over every map", _cli(config, "sync", "--once"))
     _step("status", _cli(config, "status"))
     password = _web_login(config)

@@ -64,6 +64,11 @@ class MapContext:
         return {f.name(side): values.get(f.name(side)) for f in self.fields}
 
 
+def _unstored(connector: Connector, entity: str) -> frozenset[str]:
+    support = connector.capabilities.support(entity)
+    return support.unstored if support is not None else frozenset()
+
+
 def build_context(
     config: SynclineConfig,
     map_name: str,
@@ -76,7 +81,12 @@ def build_context(
     if missing:
         raise ConfigError(f"map {m.name!r}: no connector for system(s) {', '.join(missing)}")
     model = entity_type(m.entity)
-    fields = shared_fields(m, model)
+    fields = [
+        f
+        for f in shared_fields(m, model)
+        if f.field_a not in _unstored(connectors[m.a], m.entity)
+        and f.field_b not in _unstored(connectors[m.b], m.entity)
+    ]
     parents: dict[str, ParentMap] = {}
     for ref_entity in {f.ref_entity for f in fields if f.ref_entity}:
         for candidate in config.maps:

@@ -104,6 +104,7 @@ def accounts_resource(number_field: str = ERP_NUMBER_FIELD) -> Resource:
     """The accounts resource with the ERP number in the custom field ``number_field``."""
     return Resource(
         entity="party",
+        unstored=frozenset({"roles", "legal_form", "vat_id", "credit_limit", "language"}),
         path="accounts",
         shapes=(
             ListShape(

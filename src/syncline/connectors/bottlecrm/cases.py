@@ -138,6 +138,7 @@ def case_to_native(entity: CanonicalEntity, only: frozenset[str] | None = None) 
 
 CASES = Resource(
     entity="service_case",
+    unstored=frozenset({"product_id"}),
     path="cases",
     shapes=(ListShape(("cases",), count=("cases_count",)),),
     detail_key="cases_obj",

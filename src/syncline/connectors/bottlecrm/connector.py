@@ -86,8 +86,11 @@ class BottleCrmConnector:
         self.resources = {**RESOURCES, "party": accounts_resource(settings.erp_number_field)}
         self.capabilities = Capabilities(
             entities=(
-                *(EntitySupport(r.entity, r.capture, r.writable) for r in self.resources.values()),
-                EntitySupport(TIME_ENTRY, frozenset({Capture.SCAN})),
+                *(
+                    EntitySupport(r.entity, r.capture, r.writable, r.unstored)
+                    for r in self.resources.values()
+                ),
+                EntitySupport(TIME_ENTRY, frozenset({Capture.SCAN}), unstored=frozenset({"phase"})),
             ),
             read_batch_size=settings.page_size,
             write_batch_size=100,

@@ -62,6 +62,7 @@ def contact_to_native(entity: CanonicalEntity, only: frozenset[str] | None = Non
 
 CONTACTS = Resource(
     entity="contact",
+    unstored=frozenset({"mobile", "language"}),
     path="contacts",
     shapes=(ListShape(("results",), count=("count",)),),
     detail_key="contact_obj",

@@ -61,6 +61,7 @@ def product_to_native(entity: CanonicalEntity, only: frozenset[str] | None = Non
 
 PRODUCTS = Resource(
     entity="product",
+    unstored=frozenset({"group_id", "unit", "kind"}),
     path="invoices/products",
     shapes=(ListShape(("results",), count=("count",)),),
     detail_key=None,

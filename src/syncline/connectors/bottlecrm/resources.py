@@ -40,6 +40,8 @@ class Resource:
     to_native: ToNative
     capture: frozenset[Capture] = frozenset({Capture.PUSH, Capture.SCAN})
     writable: frozenset[WriteOp] = frozenset()
+    #: Canonical fields BottleCRM has no place for (not shared by the engine).
+    unstored: frozenset[str] = frozenset()
     archive: Json | None = None
     archive_action: str | None = None
     webhook_prefix: str | None = None

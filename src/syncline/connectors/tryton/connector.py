@@ -74,7 +74,8 @@ class TrytonConnector:
         }
         self.capabilities = Capabilities(
             entities=tuple(
-                EntitySupport(m.entity, m.capture, m.writable) for m in self.mappings.values()
+                EntitySupport(m.entity, m.capture, m.writable, m.unstored)
+                for m in self.mappings.values()
             ),
             read_batch_size=settings.read_batch_size,
             write_batch_size=settings.write_batch_size,

@@ -74,6 +74,8 @@ class EntityMapping(ABC):
     fields: ClassVar[tuple[str, ...]]
     capture: ClassVar[frozenset[Capture]] = frozenset({Capture.CURSOR, Capture.SCAN})
     writable: ClassVar[frozenset[WriteOp]] = frozenset()
+    #: Canonical fields Tryton's default modules have no place for.
+    unstored: ClassVar[frozenset[str]] = frozenset()
     #: Restricts the model to this entity (e.g. customer invoices only).
     domain: ClassVar[Domain] = []
 

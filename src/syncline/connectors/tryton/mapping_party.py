@@ -40,6 +40,7 @@ def _is_vat(kind: str | None) -> bool:
 
 class PartyMapping(EntityMapping):
     entity = "party"
+    unstored = frozenset({"legal_form", "credit_limit", "currency"})
     model = "party.party"
     fields = ("name", "code", "active", "lang", "categories", "create_date", "write_date")
     writable = frozenset({WriteOp.CREATE, WriteOp.UPDATE, WriteOp.ARCHIVE, WriteOp.DELETE})

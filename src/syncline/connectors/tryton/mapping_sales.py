@@ -61,6 +61,7 @@ def document_lines(mapping: EntityMapping, rows: Sequence[Row]) -> list[Document
 
 class OrderMapping(EntityMapping):
     entity = "order"
+    unstored = frozenset({"confirmed_at"})
     model = "sale.sale"
     fields = (
         "number", "reference", "party", "state", "currency", "sale_date", "shipping_date",

@@ -40,6 +40,7 @@ WRITE_ONLY_CAPTURE = frozenset({Capture.CURSOR, Capture.SCAN})
 
 class ServiceCaseMapping(EntityMapping):
     entity = "service_case"
+    unstored = frozenset({"priority", "sla_due", "case_type", "contact_id"})
     model = "sale.complaint"
     fields = (
         "number", "reference", "description", "customer", "origin", "state", "type",
@@ -126,6 +127,7 @@ def _origin_id(origin: Any, model: str) -> int | None:
 
 class TimeEntryMapping(EntityMapping):
     entity = "time_entry"
+    unstored = frozenset({"phase", "case_id", "billable"})
     model = "timesheet.line"
     fields = ("date", "duration", "description", "employee", "work", "create_date", "write_date")
     writable = frozenset({WriteOp.CREATE, WriteOp.UPDATE, WriteOp.DELETE})
