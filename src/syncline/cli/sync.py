@@ -10,6 +10,7 @@ from rich.table import Table
 
 from syncline.cli.common import ConfigOption, JsonOption, console, emit, open_runtime
 from syncline.errors import SynclineError
+from syncline.load.suggester import FuzzySuggester
 from syncline.runtime import Runtime
 from syncline.sync import CycleReport, SyncEngine
 
@@ -20,7 +21,9 @@ MapOption = Annotated[
 
 def engine_for(runtime: Runtime) -> SyncEngine:
     """The sync engine over the runtime's store, config and connectors."""
-    return SyncEngine(runtime.store, runtime.config, runtime.connectors())
+    return SyncEngine(
+        runtime.store, runtime.config, runtime.connectors(), suggester=FuzzySuggester()
+    )
 
 
 def _maps(runtime: Runtime, name: str | None) -> list[str]:
