@@ -69,7 +69,7 @@ def test_status_on_a_fresh_store_creates_it(
     cfg.write_text(MINIMAL)
     code, out, _ = run(["status", "--config", str(cfg), "--json"], capsys)
     assert code == 0
-    assert json.loads(out) == {"config": str(cfg), "maps": []}
+    assert json.loads(out) == {"config": str(cfg), "maps": [], "flows": []}
     assert (tmp_path / "state" / "s.db").is_file()  # relative to the config file
 
 
@@ -118,7 +118,7 @@ def test_config_schema_is_json_schema_of_every_key(capsys: pytest.CaptureFixture
     code, out, _ = run(["config", "schema"], capsys)
     schema = json.loads(out)
     assert code == 0
-    assert set(schema["properties"]) == {"version", "store", "systems", "maps"}
+    assert set(schema["properties"]) == {"version", "store", "systems", "maps", "flows"}
     field_rule = schema["$defs"]["FieldRule"]["properties"]
     assert {"field", "owner", "conflict", "transform", "on_foreign_edit"} <= set(field_rule)
 

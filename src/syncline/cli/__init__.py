@@ -15,6 +15,7 @@ from syncline.cli import (
     conflicts,
     deadletters,
     demo_commands,
+    flows_commands,
     import_commands,
     links,
     load_commands,
@@ -69,6 +70,7 @@ for _commands in (
     links,
     load_commands,
     import_commands,
+    flows_commands,
     web_commands,
     demo_commands,
 ):

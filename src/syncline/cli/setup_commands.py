@@ -21,6 +21,8 @@ from syncline.cli.common import (
 )
 from syncline.cli.starter import STARTER_CONFIG
 from syncline.errors import ConfigError
+from syncline.flows.registry import flow_problems
+from syncline.flows.status import FlowStatus, flow_status
 from syncline.mapping import SynclineConfig
 from syncline.runtime import connector_type, connector_types
 from syncline.store import map_status
@@ -57,6 +59,9 @@ def check(
     """Validate the config file; report every problem with file, line and key."""
     with open_runtime(config) as runtime:
         problems = runtime.validate()
+        problems += [
+            ConfigError(f"{runtime.config_path}: {p}") for p in flow_problems(runtime.config)
+        ]
         if problems:
             for problem in problems:
                 err_console.print(f"[red]error[/red] {problem}", highlight=False)
@@ -64,7 +69,7 @@ def check(
         cfg = runtime.config
         console.print(
             f"[green]ok[/green] {runtime.config_path}: {len(cfg.systems)} systems, "
-            f"{len(cfg.maps)} maps",
+            f"{len(cfg.maps)} maps, {len(cfg.flows)} flows",
             highlight=False,
         )
         if connect:
@@ -116,6 +121,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         names = [m.name for m in runtime.config.maps]
         with runtime.store.begin() as conn:
             rows = map_status(conn, names)
+        flows = flow_status(runtime.store, runtime.config)
 
         def render() -> None:
             table = Table(
@@ -144,8 +150,30 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             console.print(table)
             if not rows:
                 console.print("no maps configured")
+            if flows:
+                console.print(_flow_table(flows))
 
-        emit({"config": str(runtime.config_path), "maps": rows}, as_json, render)
+        emit({"config": str(runtime.config_path), "maps": rows, "flows": flows}, as_json, render)
+
+
+def _flow_table(flows: list[FlowStatus]) -> Table:
+    table = Table(title="flows", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for col in ("flow", "kind", "last run (UTC)", "state"):
+        table.add_column(col, no_wrap=col != "state")
+    table.add_column("items", justify="right")
+    table.add_column("stuck", justify="right")
+    table.add_column("items per state")
+    for flow in flows:
+        table.add_row(
+            flow.name if flow.enabled else f"{flow.name} (off)",
+            flow.kind,
+            flow.last_run_at.strftime("%Y-%m-%d %H:%M") if flow.last_run_at else "-",
+            flow.last_run_state or "never run",
+            str(flow.items),
+            str(flow.with_errors),
+            ", ".join(f"{state} {n}" for state, n in sorted(flow.states.items())) or "-",
+        )
+    return table
 
 
 def register(app: typer.Typer) -> None:

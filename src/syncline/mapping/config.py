@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from syncline.mapping.flows import FlowConfig
+
 NAME_PATTERN = r"^[a-z][a-z0-9_\-]*$"
 
 
@@ -185,6 +187,9 @@ class SynclineConfig(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     systems: dict[str, SystemConfig] = Field(default_factory=dict)
     maps: list[MapConfig] = Field(default_factory=list)
+    flows: list[FlowConfig] = Field(
+        default_factory=list, description="Business flows across the CRM/ERP border."
+    )
 
     @field_validator("systems")
     @classmethod

@@ -227,3 +227,19 @@ circuits = Table(
     Column("last_error", Text, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+flow_items = Table(
+    "flow_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("flow_name", String(ID), nullable=False),
+    Column("item_key", String(ID), nullable=False),  # e.g. "deal:4f1c..." or "2026-05:acct 7"
+    Column("state", String(32), nullable=False),  # a state of the flow's state machine
+    Column("data", json_type(), nullable=False),  # ids and facts the steps recorded
+    Column("error", Text, nullable=True),  # why the item is stuck (cleared on progress)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("flow_name", "item_key"),
+    Index("ix_flow_items_flow_name_state", "flow_name", "state"),
+)

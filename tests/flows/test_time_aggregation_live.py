@@ -1,0 +1,70 @@
+"""Time aggregation end to end: BottleCRM project time becomes one Tryton timesheet line per
+month and group, and time logged late is booked as a correction in the next run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from syncline.connectors.bottlecrm import BottleCrmConnector
+from syncline.connectors.tryton import TrytonConnector
+from syncline.flows.base import RunOptions
+from syncline.flows.erp_tryton import TrytonSide
+from syncline.flows.linking import map_sides, record_link
+from syncline.flows.time_aggregation import TimeAggregation, group_key
+from syncline.model import Party
+from syncline.store import Store
+from tests.flows.scenario import CONFIG, flow_named
+from tests.support.crm_records import log_time, new_account, new_project
+
+pytestmark = [pytest.mark.integration, pytest.mark.tryton, pytest.mark.bottlecrm]
+
+
+def test_project_time_is_booked_per_month_once_and_late_time_as_a_correction(
+    flow_store: Store, tryton_connector: TrytonConnector, crm_connector: BottleCrmConnector
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    project = f"Rollout {tag}"
+    erp = tryton_connector.client
+    party = TrytonSide(tryton_connector).create_party(Party(name=f"Stunden {tag} GmbH"))
+    (work,) = erp.create(
+        "project.work",
+        [{"name": project, "type": "project", "party": int(party.id), "timesheet_available": True}],
+    )
+    account = new_account(crm_connector, f"Stunden {tag} GmbH")
+    with flow_store.begin() as conn:
+        record_link(conn, map_sides(CONFIG, "customers", "crm", "erp"), account, party.id,
+                    origin="key", actor="test")  # fmt: skip
+    crm_project = new_project(crm_connector, account, project)
+    log_time(crm_connector, crm_project, "2026-10-05T08:00:00+00:00", 90, "Workshop")
+    log_time(crm_connector, crm_project, "2026-10-06T08:00:00+00:00", 60, "Schulung")
+
+    flow = flow_named("hours", flow_store, tryton_connector, crm_connector)
+    assert isinstance(flow, TimeAggregation)
+    october = group_key("2026-10", account, project, None)
+    mine = frozenset({october})
+    assert flow.run(RunOptions(period="2026-10", keys=mine)).errors == []
+
+    def lines() -> list[tuple[date, timedelta, str]]:
+        rows = erp.search_read(
+            "timesheet.line",
+            [("work.origin", "=", f"project.work,{work}")],
+            ["date", "duration", "description"],
+            order=[("id", "ASC")],
+        )
+        return [(r["date"], r["duration"], r["description"].split(" [")[0]) for r in rows]
+
+    assert lines() == [(date(2026, 10, 31), timedelta(minutes=150), "CRM time 2026-10")]
+    assert flow.run(RunOptions(period="2026-10", keys=mine)).transitions == 0
+
+    log_time(crm_connector, crm_project, "2026-10-20T08:00:00+00:00", 30, "Nachtrag")
+    november = frozenset({october, group_key("2026-11", account, project, None)})
+    assert flow.run(RunOptions(period="2026-11", keys=november)).errors == []
+    assert lines() == [
+        (date(2026, 10, 31), timedelta(minutes=150), "CRM time 2026-10"),
+        (date(2026, 11, 30), timedelta(minutes=30), "CRM correction 2026-10"),
+    ]
+    assert flow.run(RunOptions(period="2026-11", keys=november)).transitions == 0
+    assert len(lines()) == 2
