@@ -120,3 +120,32 @@ def test_shared_email_is_always_a_candidate() -> None:
     b = MatchRecord(id="b", family_name="Qwv", emails=("SAME@example.com",))
     pairs = candidate_pairs(prepare_records([a, b]))
     assert len(pairs) == 1 and int(pairs.passes[0]) & BlockingPass.EMAIL
+
+
+def test_birth_date_with_day_and_month_swapped_is_a_candidate() -> None:
+    a = MatchRecord(id="a", family_name="Zyx", birth_date="19810314")
+    b = MatchRecord(id="b", family_name="Qwv", birth_date="19811403")
+    pairs = candidate_pairs(prepare_records([a, b]))
+    assert len(pairs) == 1 and int(pairs.passes[0]) & BlockingPass.BIRTH_DATE
+
+
+def test_name_blocks_are_split_by_the_initial_of_the_given_name() -> None:
+    # Everyone is a Hansen at one postcode; only the same initial shares a name block.
+    records = [
+        MatchRecord(
+            id=str(i),
+            given_name=given,
+            family_name="Hansen",
+            postal_code="0150",
+            street=f"Gate {i}",
+            house_number=str(i),
+        )
+        for i, given in enumerate(["Ole", "Oda", "Per", "Kari"])
+    ]
+    pairs = candidate_pairs(prepare_records(records))
+    by_name = {
+        (int(a), int(b))
+        for a, b, p in zip(pairs.left, pairs.right, pairs.passes, strict=True)
+        if int(p) & BlockingPass.NAME_POSTCODE
+    }
+    assert by_name == {(0, 1)}

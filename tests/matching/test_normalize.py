@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import phonenumbers
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncline.matching import (
@@ -223,3 +224,27 @@ def test_vat_normalisation_is_idempotent(raw: str) -> None:
     once = normalize_vat(raw)
     assert once is not None
     assert normalize_vat(once) == once
+
+
+def _full_parser(raw: str, country: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw.strip().replace("(0)", " "), country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["DE", "AT", "CH", "NO", "DK", "SE", "GB", "FI", "US"]),
+    st.sampled_from(["", "+", "00", "0", "+49 ", "+47", "0047 ", "+44 (0)", "000", "+1 "]),
+    st.text(alphabet="0123456789 -/.", min_size=1, max_size=16),
+)
+def test_phone_plain_path_gives_what_libphonenumber_gives(
+    country: str, prefix: str, digits: str
+) -> None:
+    raw = prefix + digits
+    # normalize_phone is cached; call the uncached function behind it.
+    assert normalize_phone.__wrapped__(raw, country) == _full_parser(raw, country)

@@ -186,3 +186,79 @@ def test_score_is_symmetric_and_in_unit_interval(a: MatchRecord, b: MatchRecord)
     assert 0.0 <= forward <= 1.0
     assert abs(forward - backward) < 1e-6
     assert ambiguous_forward == ambiguous_backward
+
+
+def test_the_same_organisation_links() -> None:
+    def vega(record_id: str, name: str) -> MatchRecord:
+        return MatchRecord(
+            id=record_id,
+            organisation=name,
+            street="Nørre Allé 73",
+            postal_code="1050",
+            city="København",
+            country="DK",
+            phones=("+45 77 41 71 79",),
+        )
+
+    score, ambiguous = pair_score(vega("a", "Vega Elektro A/S"), vega("b", "VEGA ELEKTRO AS"))
+    assert score >= LINK and not ambiguous
+
+
+def test_family_member_with_a_similar_first_name_is_not_a_match() -> None:
+    # Jaro-Winkler alone rates "Urs"/"Ursina" and "Siri"/"Sigrid" as near-equal.
+    for first, second in (("Urs", "Ursina"), ("Siri", "Sigrid"), ("Hannah", "Anna")):
+        score, _ = pair_score(
+            person(given_name=first, phone="030 1234567"),
+            person(given_name=second, phone="030 1234567"),
+        )
+        assert score < LINK, (first, second)
+
+
+def test_a_typo_in_the_first_name_still_links() -> None:
+    for typo in ("Anan", "Ana", "Annna"):
+        score, _ = pair_score(
+            person(phone="030 1234567"), person(given_name=typo, phone="030 1234567")
+        )
+        assert score >= LINK, typo
+
+
+def test_family_member_is_not_a_match_despite_a_typo_in_the_family_name() -> None:
+    anna = person(phone="030 1234567")
+    brother = person(given_name="Thomas", family_name="Müllre", phone="030 1234567")
+    score, _ = pair_score(anna, brother)
+    assert score < REVIEW
+
+
+def test_different_emails_and_phones_separate_namesakes_at_one_street() -> None:
+    a = person(street="Hauptstraße 12", email="anna.m1@example.com", phone="030 1234567")
+    b = person(street="Hauptstraße 80", email="anna.m2@example.com", phone="030 7654321")
+    score, _ = pair_score(a, b)
+    assert score < LINK
+
+
+def test_agreeing_birth_date_and_address_outweigh_replaced_names() -> None:
+    # A birth date is shared by one person in tens of thousands; with the whole address it
+    # identifies the person even when both names were entered differently (FEBRL's hard cases).
+    a = person(birth_date="19310715")
+    b = person(given_name="Else", family_name="Weiß", birth_date="19310715")
+    score, ambiguous = pair_score(a, b)
+    assert score >= LINK and not ambiguous
+
+
+def test_distinct_value_pairs_give_the_same_scores_as_pairwise_comparison() -> None:
+    # Scoring compares each distinct pair of values once; the result must not depend on that.
+    pool = [
+        person(given_name=g, family_name=f, street=s)
+        for g in ("Anna", "Anne", "A.", "")
+        for f in ("Müller", "Mueller", "Hansen")
+        for s in ("Hauptstraße 12", "Hauptstr. 12", "")
+    ]
+    prepared = prepare_records(pool)
+    rng = np.random.default_rng(3)
+    left = rng.integers(0, len(pool), 400)
+    right = rng.integers(0, len(pool), 400)
+    together = score_pairs(prepared, left, right).score
+    one_by_one = [
+        pair_score(pool[int(a)], pool[int(b)])[0] for a, b in zip(left, right, strict=True)
+    ]
+    assert np.allclose(together, one_by_one, atol=1e-6)

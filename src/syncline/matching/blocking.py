@@ -101,27 +101,41 @@ def _multi(values: Sequence[tuple[str, ...]]) -> Keys:
     return rows, keys
 
 
+def _compact(text: str, length: int) -> str:
+    return text.replace(" ", "")[:length]
+
+
+def _name_key(family: str, given_initial: str, org: str) -> str:
+    # A person by the sound of the family name and the first letter of the given name; an
+    # organisation by the sound and the first letters of its name.
+    if family:
+        return f"{phonetic_key(family, 5)}|{given_initial}"
+    return f"#{phonetic_key(org, 6)}|{_compact(org, 4)}" if org else ""
+
+
 def _name_postcode(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
-    family_rows, family_keys = _rows(
+    return _rows(
         [
-            f"{phonetic_key(name)}|{postcode}" if postcode and name else ""
-            for postcode, name in zip(c["postal_code"], c["family_name"], strict=True)
+            f"{_name_key(family, initial, org)}|{postcode}" if postcode else ""
+            for family, initial, org, postcode in zip(
+                c["family_name"],
+                c["given_initial"],
+                c["organisation"],
+                c["postal_code"],
+                strict=True,
+            )
         ]
     )
-    org_rows, org_keys = _rows(
-        [
-            f"#{phonetic_key(name)}|{postcode}" if postcode and name else ""
-            for postcode, name in zip(c["postal_code"], c["organisation"], strict=True)
-        ]
-    )
-    return family_rows + org_rows, family_keys + org_keys
 
 
 def _house_postcode(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
+    # The first letter of the street keeps one block per building, not per postcode and number.
     return _rows(
         [
-            f"{postcode}|{house}" if postcode and house else ""
-            for postcode, house in zip(c["postal_code"], c["house_number"], strict=True)
+            f"{postcode}|{house}|{street[:1]}" if postcode and house else ""
+            for postcode, house, street in zip(
+                c["postal_code"], c["house_number"], c["street"], strict=True
+            )
         ]
     )
 
@@ -129,23 +143,34 @@ def _house_postcode(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
 def _street_city(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
     return _rows(
         [
-            f"{street.replace(' ', '')[:5]}|{house}|{city.replace(' ', '')[:4]}"
-            if street and city
-            else ""
+            f"{_compact(street, 5)}|{house}|{_compact(city, 4)}" if street and city else ""
             for street, house, city in zip(c["street"], c["house_number"], c["city"], strict=True)
         ]
     )
 
 
 def _name_initial(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
+    # Name and town: finds the twin whose postcode is missing or mistyped.
     return _rows(
         [
-            f"{phonetic_key(family, 5)}|{given[:1]}"
-            if family
-            else (f"#{phonetic_key(org, 6)}|{org.replace(' ', '')[:6]}" if org else "")
-            for family, given, org in zip(
-                c["family_name"], c["given_name"], c["organisation"], strict=True
+            f"{_name_key(family, initial, org)}|{_compact(city, 3)}" if family or org else ""
+            for family, initial, org, city in zip(
+                c["family_name"], c["given_initial"], c["organisation"], c["city"], strict=True
             )
+        ]
+    )
+
+
+def _birth_date(c: dict[str, list[str]], p: PreparedRecords) -> Keys:
+    # The date as written and with day and month swapped (both orders occur in customer data).
+    return _multi(
+        [
+            (date, f"{date[:4]}{date[6:8]}{date[4:6]}")
+            if len(date) == 8
+            else (date,)
+            if date
+            else ()
+            for date in c["birth_date"]
         ]
     )
 
@@ -181,7 +206,7 @@ PASSES: tuple[_Pass, ...] = (
     _Pass(BlockingPass.HOUSE_POSTCODE, _house_postcode, exact=True),
     _Pass(BlockingPass.STREET_CITY, _street_city, exact=True),
     _Pass(BlockingPass.NAME_INITIAL, _name_initial, exact=True),
-    _Pass(BlockingPass.BIRTH_DATE, lambda c, p: _rows(c["birth_date"]), exact=True),
+    _Pass(BlockingPass.BIRTH_DATE, _birth_date, exact=True),
     _Pass(BlockingPass.NAME_NEIGHBOURS, _name_sorted, exact=False),
     _Pass(BlockingPass.ADDRESS_NEIGHBOURS, _address_sorted, exact=False),
 )
@@ -202,14 +227,26 @@ def _secondary_rank(c: dict[str, list[str]]) -> IntArray:
     return rank
 
 
+def _key_codes(values: Sequence[str]) -> IntArray:
+    # Equal keys get equal integer codes; sorting integers is much faster than sorting strings.
+    lookup: dict[str, int] = {}
+    return np.fromiter(
+        (lookup.setdefault(v, len(lookup)) for v in values), dtype=np.int64, count=len(values)
+    )
+
+
 def _pass_pairs(keys: Keys, exact: bool, window: int, rank: IntArray) -> tuple[IntArray, IntArray]:
     rows, values = keys
     empty = np.empty(0, dtype=np.int64)
     if len(rows) < 2:
         return empty, empty
     row_array = np.asarray(rows, dtype=np.int64)
-    primary = np.asarray(values, dtype=str)
-    order = np.lexsort((rank[row_array], primary)) if exact else np.argsort(primary, kind="stable")
+    if exact:
+        primary = _key_codes(values)
+        order = np.lexsort((rank[row_array], primary))
+    else:
+        primary = np.zeros(len(rows), dtype=np.int64)
+        order = np.argsort(np.asarray(values, dtype=str), kind="stable")
     sorted_rows = row_array[order]
     sorted_primary = primary[order]
     lefts: list[IntArray] = []

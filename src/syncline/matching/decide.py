@@ -47,6 +47,12 @@ class Reason(StrEnum):
     """A person decided the two records are different."""
     PINNED_ELSEWHERE = "pinned_elsewhere"
     """One of the records was linked by a person to another record."""
+    SOLE_CANDIDATE = "sole_candidate"
+    """Ambiguous on its own, but the only party in the data that fits: no third record reaches
+    the review threshold with either of the two."""
+    IMPLIED_LINK = "implied_link"
+    """Ambiguous or in the upper grey zone on its own, but both records are linked through
+    other records."""
 
 
 class DecisionCode(IntEnum):

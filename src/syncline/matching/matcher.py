@@ -30,6 +30,7 @@ from syncline.matching.decide import (
     Thresholds,
 )
 from syncline.matching.records import MatchRecord, PreparedRecords, prepare_records
+from syncline.matching.resolve import resolve_in_context
 from syncline.matching.scoring import ScoringConfig, score_pairs
 
 IntArray = npt.NDArray[np.int64]
@@ -41,6 +42,9 @@ class MatchConfig(BaseModel):
     ``default_country``: ISO country for records without one (phone region, VAT prefix).
     ``workers``: threads for the similarity computations (-1: all cores).
     ``chunk_size``: candidate pairs scored at a time; bounds the memory of scoring.
+    ``resolve_in_context``: link held (ambiguous) pairs whose records have a sole candidate,
+    and held or upper grey-zone pairs whose records are already linked through other records
+    (:mod:`syncline.matching.resolve`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,6 +55,7 @@ class MatchConfig(BaseModel):
     default_country: str = ""
     workers: int = -1
     chunk_size: int = Field(default=250_000, ge=1000)
+    resolve_in_context: bool = True
 
 
 @dataclass(frozen=True)
@@ -176,14 +181,28 @@ class Matcher:
             reasons.append(reason[keep])
         left = np.concatenate(lefts) if lefts else np.empty(0, dtype=np.int64)
         right = np.concatenate(rights) if rights else np.empty(0, dtype=np.int64)
+        score = np.concatenate(scores) if scores else np.empty(0, dtype=np.float32)
+        decision = np.concatenate(decisions) if decisions else np.empty(0, dtype=np.int8)
+        reason = np.concatenate(reasons) if reasons else np.empty(0, dtype=np.int8)
+        if config.resolve_in_context:
+            resolve_in_context(
+                len(records),
+                left,
+                right,
+                score,
+                decision=decision,
+                reason=reason,
+                review=config.thresholds.review,
+                auto_link=config.thresholds.auto_link,
+            )
         outcome = MatchOutcome(
             left_ids=records.ids,
             right_ids=records.ids,
             left=left,
             right=right,
-            score=np.concatenate(scores) if scores else np.empty(0, dtype=np.float32),
-            decision=np.concatenate(decisions) if decisions else np.empty(0, dtype=np.int8),
-            reason=np.concatenate(reasons) if reasons else np.empty(0, dtype=np.int8),
+            score=score,
+            decision=decision,
+            reason=reason,
             candidates=len(candidates),
         )
         return pins.apply(outcome)

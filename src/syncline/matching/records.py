@@ -11,8 +11,10 @@ column per field, so blocking and scoring work on whole arrays instead of Python
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,7 @@ from syncline.model import Address, AddressKind, Contact, Party
 
 StrColumn = npt.NDArray[np.object_]
 BoolColumn = npt.NDArray[np.bool_]
+IntColumn = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,28 @@ def record_from_contact(
     return _with_address(record, address)
 
 
+class _Normalized(NamedTuple):
+    # The fields of NormalizedRecord, in its order; a tuple is cheap to build in bulk.
+    id: str
+    organisation: str
+    legal_form: str
+    given_name: str
+    given_is_initial: bool
+    family_name: str
+    street: str
+    house_number: str
+    address_extra: str
+    postal_code: str
+    city: str
+    region: str
+    country: str
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    vat_id: str
+    numbers: tuple[str, ...]
+    birth_date: str
+
+
 @dataclass(frozen=True, slots=True)
 class NormalizedRecord:
     """A :class:`MatchRecord` after normalisation; comparison fields are in :func:`loose` form."""
@@ -143,42 +168,48 @@ class NormalizedRecord:
     birth_date: str
 
 
-def normalize_record(record: MatchRecord, default_country: str = "") -> NormalizedRecord:
-    """Normalise every field of ``record`` (see :mod:`syncline.matching.normalize`).
+_NOT_DIGIT = re.compile(r"\D+")
 
-    ``default_country`` is the phone region and VAT prefix for a record without a country.
-    """
+
+def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _normalized(record: MatchRecord, default_country: str) -> _Normalized:
     country = (record.country or default_country).strip().upper()
     legal = split_legal_form(record.organisation)
     street = normalize_street(record.street)
     house = normalize_house_number(record.house_number) if record.house_number else street.number
     given = loose(normalize_person_name(record.given_name))
-    emails = tuple(dict.fromkeys(e for e in map(normalize_email, record.emails) if e))
-    phones = tuple(
-        dict.fromkeys(
-            p for p in (normalize_phone(raw, country or None) for raw in record.phones) if p
-        )
+    region = country or None
+    return _Normalized(
+        record.id,
+        loose(legal.name),
+        legal.legal_form or "",
+        given,
+        is_initial(given),
+        loose(normalize_person_name(record.family_name)),
+        loose(street.name),
+        house,
+        loose(record.address_extra),
+        normalize_postcode(record.postal_code),
+        loose(record.city),
+        fold(record.region),
+        country,
+        _unique(map(normalize_email, record.emails)) if record.emails else (),
+        _unique(normalize_phone(raw, region) for raw in record.phones) if record.phones else (),
+        (normalize_vat(record.vat_id, region) or "") if record.vat_id else "",
+        tuple(f"{system}:{number.strip()}" for system, number in record.numbers),
+        _NOT_DIGIT.sub("", record.birth_date) if record.birth_date else "",
     )
-    return NormalizedRecord(
-        id=record.id,
-        organisation=loose(legal.name),
-        legal_form=legal.legal_form or "",
-        given_name=given,
-        given_is_initial=is_initial(given),
-        family_name=loose(normalize_person_name(record.family_name)),
-        street=loose(street.name),
-        house_number=house,
-        address_extra=loose(record.address_extra),
-        postal_code=normalize_postcode(record.postal_code),
-        city=loose(record.city),
-        region=fold(record.region),
-        country=country,
-        emails=emails,
-        phones=phones,
-        vat_id=(normalize_vat(record.vat_id, country or None) or "") if record.vat_id else "",
-        numbers=tuple(f"{system}:{number.strip()}" for system, number in record.numbers),
-        birth_date="".join(c for c in record.birth_date if c.isdigit()),
-    )
+
+
+def normalize_record(record: MatchRecord, default_country: str = "") -> NormalizedRecord:
+    """Normalise every field of ``record`` (see :mod:`syncline.matching.normalize`).
+
+    ``default_country`` is the phone region and VAT prefix for a record without a country.
+    """
+    return NormalizedRecord(*_normalized(record, default_country))
 
 
 SCALAR_FIELDS = (
@@ -219,16 +250,38 @@ class PreparedRecords:
     emails: list[tuple[str, ...]] = field(repr=False)
     phones: list[tuple[str, ...]] = field(repr=False)
     numbers: list[tuple[str, ...]] = field(repr=False)
+    _codes: dict[str, tuple[IntColumn, StrColumn]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def codes(self, name: str) -> tuple[IntColumn, StrColumn]:
+        """Column ``name`` as integer codes and the distinct values they index; code 0 is the
+        empty (missing) value. Computed once per column: scoring compares each distinct pair of
+        values once, however many candidate pairs share it."""
+        cached = self._codes.get(name)
+        if cached is None:
+            lookup: dict[str, int] = {"": 0}
+            column = self.columns[name]
+            codes = np.fromiter(
+                (lookup.setdefault(v, len(lookup)) for v in column.tolist()),
+                dtype=np.int64,
+                count=len(column),
+            )
+            cached = (codes, _column(list(lookup)))
+            self._codes[name] = cached
+        return cached
 
     def column(self, name: str) -> StrColumn:
         """The column ``name`` (one of :data:`SCALAR_FIELDS`, ``email`` or ``phone``)."""
         return self.columns[name]
 
     @classmethod
-    def from_normalized(cls, records: Sequence[NormalizedRecord]) -> PreparedRecords:
+    def from_normalized(
+        cls, records: Sequence[NormalizedRecord] | Sequence[_Normalized]
+    ) -> PreparedRecords:
         """Columns from already normalised records."""
         columns = {name: _column([getattr(r, name) for r in records]) for name in SCALAR_FIELDS}
         columns["email"] = _column([r.emails[0] if r.emails else "" for r in records])
@@ -267,4 +320,4 @@ def prepare_records(records: Iterable[MatchRecord], default_country: str = "") -
     Memory is one small string per field and record; repeated values (cities, streets, common
     names) share one string object through the normalisers' caches.
     """
-    return PreparedRecords.from_normalized([normalize_record(r, default_country) for r in records])
+    return PreparedRecords.from_normalized([_normalized(r, default_country) for r in records])
