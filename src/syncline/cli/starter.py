@@ -71,4 +71,37 @@ maps:
     match:
       keys: [code]
     delete: archive
+
+# Business flows: processes that cross the border ("the order marks the border").
+# Run one with `syncline flows run NAME`, see them with `syncline flows list`; docs/flows.md.
+# Left out on purpose: customer_master and product_catalogue do what the customers and
+# products maps above already do; use them instead of those maps, not beside them.
+flows:
+  # A won deal with an accepted quote becomes a confirmed ERP order; its number, state and
+  # planned ship date go back onto the deal.
+  - name: orders
+    kind: order_handoff
+    party_map: customers            # links CRM accounts <-> ERP parties
+    product_map: products           # the catalogue links (else the SKU = the ERP code)
+    discount_limit: 10              # percent; above it the deal waits for "Discount approved"
+  # A shipment done in the ERP becomes an activity on the CRM account and its deal.
+  - name: shipped
+    kind: shipment_notice
+    lookback_days: 30               # notice shipments done within this many days
+  # ERP invoices and credit notes with their lines, as read-only copies in the CRM.
+  - name: invoices
+    kind: billing_documents
+    lookback_days: 90               # documents dated within this many days
+  # CRM warranty, defect and complaint cases become ERP complaints; their state comes back.
+  - name: cases
+    kind: service_cases
+    case_types: [warranty, defect, complaint]
+  # Billable CRM time on cases and projects, summed per customer, project and month, becomes
+  # ERP timesheet lines once per month (`--period YYYY-MM`, default: last month).
+  - name: hours
+    kind: time_aggregation
+    case_project: "Service {customer}"  # the ERP project that time on cases is booked on
+  # CRM service agreements (recurring invoices) become one confirmed ERP order per month.
+  - name: services
+    kind: service_billing
 """

@@ -112,8 +112,11 @@ PROSPECTS = (
     DemoAccount("Alpenmilch Vertrieb", "Innrain 8", "6020", "Innsbruck", "AT", "EUR",
                 "Maria", "Gruber", "m.gruber@alpenmilch.at", "+43 512 556677",
                 "PROPOSAL", "8600.00"),
+    DemoAccount("Nordsee Werft GmbH", "Am Seedeich 21", "27572", "Bremerhaven", "DE", "EUR",
+                "Jan", "Petersen", "j.petersen@nordsee-werft.de", "+49 471 9461230",
+                "CLOSED_WON", "37290.00"),
 )  # fmt: skip
-"""Prospects the ERP does not know yet."""
+"""Prospects the ERP does not know yet (the last one has just placed its first order)."""
 
 
 def accounts() -> list[DemoAccount]:
@@ -126,3 +129,52 @@ def catalogue(count: int = 6) -> list[DemoProduct]:
     every = products()
     step = max(len(every) // count, 1)
     return every[::step][:count]
+
+
+@dataclass(frozen=True)
+class QuotedItem:
+    """A line of an accepted quote: an ERP product (by code), quantity and discount (%)."""
+
+    code: str
+    quantity: int
+    discount: int = 0
+
+
+@dataclass(frozen=True)
+class WonDeal:
+    """A won deal with a quote the customer accepted: what the order handoff takes to the ERP.
+
+    ``deal`` None means the account's own (won) demo deal; else a second deal of that name.
+    """
+
+    account: str
+    deal: str | None
+    lines: tuple[QuotedItem, ...]
+
+
+DISCOUNT_LIMIT = 10
+"""The starter config's ``discount_limit`` (%): a quote above it waits for an approval."""
+
+WON_DEALS = (
+    # An ERP customer (linked by the initial load): its order goes straight to the ERP.
+    WonDeal("Hoffmann Foerdertechnik", None,
+            (QuotedItem("MAS-011", 1, 5), QuotedItem("ERS-023", 10), QuotedItem("WER-011", 20))),
+    # A CRM-only prospect: it becomes an ERP debtor before its order is handed off.
+    WonDeal("Nordsee Werft GmbH", None,
+            (QuotedItem("MAS-042", 1, 8), QuotedItem("ZUB-033", 2), QuotedItem("WER-042", 12))),
+    # A discount above the limit: the deal waits for a sales manager's approval.
+    WonDeal("Schneider Kunststofftechnik GmbH",
+            "Schneider Kunststofftechnik GmbH: Bohrwerk W200 Sonderpreis",
+            (QuotedItem("MAS-042", 1, 15), QuotedItem("ERS-023", 4))),
+)  # fmt: skip
+"""The won deals of the demo, each with an accepted quote of catalogue products."""
+
+
+def won_deal(account: str) -> WonDeal:
+    """The won deal of the demo account named ``account``."""
+    return next(d for d in WON_DEALS if d.account == account)
+
+
+def over_limit(deal: WonDeal) -> bool:
+    """Whether the deal's quote waits for a discount approval."""
+    return max(line.discount for line in deal.lines) > DISCOUNT_LIMIT
