@@ -98,3 +98,16 @@ def test_a_crash_after_the_order_was_created_bills_nothing_twice(
     assert flow.run(RunOptions(period="2026-10")).errors
     assert flow.run(RunOptions(period="2026-10")).errors == []
     assert len(erp.orders) == 1 and orders(erp)[0][2] == "confirmed"
+
+
+def test_order_lines_carry_the_catalogue_unit_of_the_product(
+    systems: tuple[FakeCrm, FakeErp, ServiceBilling],
+) -> None:
+    # Tryton refuses a line whose unit is not of the product's unit category (hours here)
+    crm, erp, flow = systems
+    erp.catalogue_store = {"p9": Product(code="SRV-W", name="Wartung", unit="h")}
+    crm.agreements = {"ag1": [position()]}
+    assert flow.run(RunOptions(period="2026-10")).errors == []
+    crm.agreements = {"ag1": [position("159")]}
+    assert flow.run(RunOptions(period="2026-11")).errors == []
+    assert [ln.unit for order, _ in erp.orders.values() for ln in order.lines] == ["h", "h", "h"]

@@ -119,10 +119,12 @@ class ServiceBilling(Flow):
             [(keyed[k].product_id, keyed[k].product_code) if k in keyed else (None, k.split("/")[0])
              for k in changed],
         )  # fmt: skip
+        catalogue = self.erp.products([p for p in found if p is not None])
         lines = []
         for key, product in zip(changed, found, strict=True):
             if product is None:
                 raise FlowError(f"position {key} names no product of the ERP catalogue")
+            unit = catalogue[product].unit if product in catalogue else "u"
             position = keyed.get(key)
             text = position.description if position else key
             if not before:
@@ -130,14 +132,15 @@ class ServiceBilling(Flow):
                 lines.append(
                     DocumentLine(
                         product_id=product, description=f"{text} {period}",
-                        quantity=position.quantity, unit_price=position.price.amount,
+                        quantity=position.quantity, unit=unit,
+                        unit_price=position.price.amount,
                     )
                 )  # fmt: skip
                 continue
             delta = Decimal(now.get(key, "0")) - Decimal(before.get(key, "0"))
             lines.append(
                 DocumentLine(product_id=product, description=f"Correction {period}: {text}",
-                             quantity=Decimal(1), unit_price=delta)
+                             quantity=Decimal(1), unit=unit, unit_price=delta)
             )  # fmt: skip
         return lines
 
