@@ -17,12 +17,22 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
+from syncline.demo.tryton import TrytonInstance
 from syncline.runtime import Runtime
 from syncline.store.accounts import Role, add_user, create_token
 from syncline.store.schema import conflicts, outbox, review_items
 from syncline.sync import SyncEngine
 from syncline.web.app import create_app
+from syncline.web.live import CrmAccount, CrmDeal, LiveCache, LiveSystems
+from syncline.web.live_bottlecrm import BottleCrmDesk
+from syncline.web.live_tryton import TrytonDesk
 from syncline.web.security import LoginThrottle
+from tests.support.live_systems import (
+    bottlecrm_connector,
+    running_bottlecrm,
+    running_tryton,
+    tryton_connector,
+)
 from tests.sync.harness import FakeClock, Systems, engine
 
 PASSWORD = "correct horse battery staple"
@@ -114,8 +124,8 @@ def _seed(runtime: Runtime, sync: SyncEngine, systems: Systems) -> tuple[str, st
     return crm_id, erp_id, int(conflict_id)
 
 
-@pytest.fixture
-def world(store_url: str, tmp_path: Path) -> Iterator[World]:
+def build_world(store_url: str, tmp_path: Path, live: LiveSystems | None = None) -> World:
+    """The seeded world; ``live`` is the CRM and ERP behind the customer and order pages."""
     config = tmp_path / "syncline.yaml"
     config.write_text(CONFIG.format(url=store_url), "utf-8")
     runtime = Runtime.from_file(config)
@@ -169,8 +179,10 @@ def world(store_url: str, tmp_path: Path) -> Iterator[World]:
                 "created_at": now,
             },
         ).scalar_one()
-    app = create_app(runtime, engine=sync, throttle=LoginThrottle(per_user=3, per_address=6))
-    yield World(
+    app = create_app(
+        runtime, engine=sync, throttle=LoginThrottle(per_user=3, per_address=6), live=live
+    )
+    return World(
         app=app,
         runtime=runtime,
         engine=sync,
@@ -182,4 +194,64 @@ def world(store_url: str, tmp_path: Path) -> Iterator[World]:
         review_id=int(review_id),
         tokens=tokens,
     )
-    runtime.close()
+
+
+@pytest.fixture
+def world(store_url: str, tmp_path: Path) -> Iterator[World]:
+    """A world without CRM and ERP (their pages answer 409 "not configured")."""
+    built = build_world(store_url, tmp_path)
+    yield built
+    built.runtime.close()
+
+
+# -- the real CRM and ERP (one of each per session) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealSystems:
+    """BottleCRM and Tryton for the session, their desks, and a CRM account the ERP knows
+    (by the debtor number kept in the CRM) with a deal whose quote has lines."""
+
+    crm: BottleCrmDesk
+    erp: TrytonDesk
+    tryton: TrytonInstance
+    account: CrmAccount
+    deal: CrmDeal
+    party_id: str
+
+    def live(self, ttl: float = 60.0) -> LiveSystems:
+        """Fresh LiveSystems over the session's systems (a new, empty cache)."""
+        return LiveSystems(crm=self.crm, erp=self.erp, cache=LiveCache(ttl=ttl))
+
+
+def _known_account(crm: BottleCrmDesk, erp: TrytonDesk) -> tuple[CrmAccount, CrmDeal, str]:
+    """The first account with an ERP number the ERP knows and an open deal with quote lines."""
+    for account in crm.accounts():
+        party = erp.party_for(account)
+        if party is None:
+            continue
+        for deal in crm.deals(account.id):
+            if deal.status == "open" and crm.deal_lines(deal.id):
+                return account, deal, party
+    raise AssertionError("the demo CRM has no numbered account with a quoted open deal")
+
+
+@pytest.fixture(scope="session")
+def real_systems(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealSystems]:
+    with (
+        running_tryton(tmp_path_factory.mktemp("web-erp")) as tryton_instance,
+        running_bottlecrm(tmp_path_factory.mktemp("web-crm")) as crm_instance,
+        tryton_connector(tryton_instance) as erp_connector,
+        bottlecrm_connector(crm_instance) as crm_connector,
+    ):
+        crm, erp = BottleCrmDesk(crm_connector), TrytonDesk(erp_connector)
+        account, deal, party = _known_account(crm, erp)
+        yield RealSystems(crm, erp, tryton_instance, account, deal, party)
+
+
+@pytest.fixture
+def live_world(tmp_path: Path, real_systems: RealSystems) -> Iterator[World]:
+    """The seeded world (SQLite store) with the real CRM and ERP behind it."""
+    built = build_world(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, real_systems.live())
+    yield built
+    built.runtime.close()

@@ -1,5 +1,6 @@
-"""Operator actions over the REST API (operator role): resolve conflicts, retry or skip dead
-letters. Every decision goes through the sync engine, which writes and audits it."""
+"""Operator actions over the REST API (operator role): resolve conflicts, decide review items,
+retry or skip dead letters. Every decision goes through the sync engine or the store's review
+repository, and is audited."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from syncline.sync import SyncEngine
 from syncline.web import reads
 from syncline.web.deps import Config, RowId, runtime_of
 from syncline.web.engine import decided, engine_of
-from syncline.web.schemas import ConflictOut, DeadLetterOut
+from syncline.web.review_decisions import Verdict, decide_review
+from syncline.web.schemas import ConflictOut, DeadLetterOut, ReviewOut
 from syncline.web.security import Principal, operator
 
 log = logging.getLogger("syncline.web")
@@ -45,6 +47,14 @@ class RetryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     values: dict[str, Any] | None = Field(
         default=None, description="Edited record values to write instead (omit to retry as is)"
+    )
+
+
+class DecideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Verdict = Field(
+        description="merge (or link): the same record; create: different, create the left "
+        "record as new; skip: neither. Closes the other candidates of the group."
     )
 
 
@@ -86,6 +96,20 @@ def resolve_conflict(  # noqa: PLR0917 - path, body and dependencies
         decided(engine.resolve_conflict, conflict_id, value=body.value, actor=who.name)
     log.info("conflict %d resolved by %s", conflict_id, who.name)
     return _conflict(request, config, conflict_id)
+
+
+@router.post(
+    "/api/reviews/{review_id}/decide",
+    response_model=list[ReviewOut],
+    tags=["reviews"],
+    summary="Decide a review item: merge, create or skip (closes its whole group)",
+    responses=NOT_FOUND,
+)
+def decide_review_item(
+    review_id: RowId, body: DecideIn, request: Request, who: Operator
+) -> list[ReviewOut]:
+    items = decide_review(runtime_of(request).store, review_id, body.decision, who.name)
+    return [ReviewOut.model_validate(item) for item in items]
 
 
 @router.post(

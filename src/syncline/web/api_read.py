@@ -11,7 +11,10 @@ from fastapi.responses import Response
 
 from syncline.mapping import MapConfig
 from syncline.web import reads
+from syncline.web.business_reports import business_report
 from syncline.web.deps import Config, Conn, RowId
+from syncline.web.live import LiveSystems
+from syncline.web.live_wiring import live_of
 from syncline.web.metrics import CONTENT_TYPE, exposition
 from syncline.web.placement import placement
 from syncline.web.schemas import (
@@ -26,6 +29,7 @@ from syncline.web.schemas import (
     StatusOut,
     SyncHealthReport,
 )
+from syncline.web.schemas_live import BusinessReportOut
 from syncline.web.security import Principal, viewer
 
 router = APIRouter(dependencies=[Depends(viewer)])
@@ -205,6 +209,21 @@ def get_sync_health(
     conn: Conn, config: Config, days: Annotated[int, Query(ge=1, le=366)] = 14
 ) -> SyncHealthReport:
     return reads.sync_health(conn, config, datetime.now(UTC), days)
+
+
+@router.get(
+    "/api/reports/business",
+    response_model=BusinessReportOut,
+    tags=["reports"],
+    summary="Order volume, quote-to-order conversion, returns and complaint rates and "
+    "order-entry workload across CRM and ERP over the last days",
+)
+def get_business_report(
+    conn: Conn,
+    live: Annotated[LiveSystems, Depends(live_of)],
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> BusinessReportOut:
+    return business_report(conn, live, days, datetime.now(UTC).date())
 
 
 @router.get(

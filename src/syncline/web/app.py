@@ -18,7 +18,17 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from syncline import __version__
 from syncline.runtime import Runtime
 from syncline.sync import SyncEngine
-from syncline.web import api_actions, api_admin, api_read, auth, page_actions, pages
+from syncline.web import (
+    api_actions,
+    api_admin,
+    api_read,
+    auth,
+    customers,
+    order_entry,
+    page_actions,
+    pages,
+)
+from syncline.web.live import LiveSystems
 from syncline.web.security import LoginThrottle, NotAuthenticatedError
 from syncline.web.views import templates
 
@@ -67,11 +77,14 @@ def create_app(
     *,
     engine: SyncEngine | None = None,
     throttle: LoginThrottle | None = None,
+    live: LiveSystems | None = None,
 ) -> FastAPI:
     """The FastAPI app over ``runtime``'s config, state store and connectors.
 
     ``engine`` receives operator decisions; by default one is built over the runtime's
-    connectors on the first decision.
+    connectors on the first decision. ``live`` is the CRM and ERP the customer view, the order
+    entry form and the reports ask; by default built from the config's first ``bottlecrm``
+    and ``tryton`` systems on first use.
     """
     app = FastAPI(
         title="syncline",
@@ -88,6 +101,7 @@ def create_app(
     app.state.store = runtime.store
     app.state.throttle = throttle or LoginThrottle()
     app.state.engine = engine
+    app.state.live = live
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NotAuthenticatedError)
@@ -137,8 +151,12 @@ def create_app(
     app.include_router(api_read.router)
     app.include_router(api_actions.router)
     app.include_router(api_admin.router)
+    app.include_router(customers.api)
+    app.include_router(order_entry.api)
     app.include_router(pages.router)
     app.include_router(page_actions.router)
+    app.include_router(customers.pages)
+    app.include_router(order_entry.pages)
     webhooks = _webhooks_router()
     if webhooks is not None:
         app.include_router(webhooks)

@@ -1,5 +1,6 @@
-"""The pages' form posts (operator role, CSRF-checked): resolve a conflict, retry or skip a
-dead letter. Each hands the decision to the sync engine, then redirects back (post/redirect/get).
+"""The pages' form posts (operator role, CSRF-checked): resolve a conflict, decide a review
+item, retry or skip a dead letter. Each hands the decision to the sync engine (review items:
+the store's review repository), then redirects back (post/redirect/get).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from syncline.sync import SyncEngine
 from syncline.web.deps import RowId
 from syncline.web.engine import decided, engine_of
+from syncline.web.review_decisions import Verdict, decide_review
 from syncline.web.security import Principal, operator
 
 log = logging.getLogger("syncline.web")
@@ -50,6 +52,17 @@ def resolve_conflict(
         decided(engine.resolve_conflict, conflict_id, take=take, actor=who.name)
     log.info("conflict %d resolved by %s", conflict_id, who.name)
     return _back("/conflicts", f"Conflict {conflict_id} resolved.")
+
+
+@router.post("/reviews/{review_id}/decide")
+def decide_review_item(
+    review_id: RowId,
+    decision: Annotated[Verdict, Form()],
+    request: Request,
+    who: Operator,
+) -> RedirectResponse:
+    decide_review(request.app.state.store, review_id, decision, who.name)
+    return _back("/reviews", f"Review item {review_id} decided: {decision}.")
 
 
 @router.post("/deadletters/{job_id}/retry")

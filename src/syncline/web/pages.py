@@ -12,8 +12,11 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from syncline.web import reads
-from syncline.web.charts import line_chart
+from syncline.web.business_reports import business_report
+from syncline.web.charts import bar_chart, line_chart
 from syncline.web.deps import Config, Conn
+from syncline.web.live import LiveSystems
+from syncline.web.live_wiring import live_of
 from syncline.web.placement import placement
 from syncline.web.schemas import ReviewOut
 from syncline.web.security import Principal, viewer
@@ -152,10 +155,12 @@ def data_placement(request: Request, principal: Viewer, config: Config) -> HTMLR
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports(
+    *,
     request: Request,
     principal: Viewer,
     conn: Conn,
     config: Config,
+    live: Annotated[LiveSystems, Depends(live_of)],
     days: Annotated[int, Query(ge=1, le=366)] = 14,
 ) -> HTMLResponse:
     report = reads.sync_health(conn, config, datetime.now(UTC), days)
@@ -165,7 +170,25 @@ def reports(
         )
         for m in report.maps
     }
-    return page(request, "reports.html", principal, {"report": report, "charts": charts})
+    business = business_report(conn, live, days, datetime.now(UTC).date())
+    volume = business.order_volume
+    business_charts = {
+        "volume": Markup(bar_chart(volume, "ERP orders per day")) if volume is not None else None,
+        "workload": Markup(
+            bar_chart(business.workload.per_day, "Orders entered through syncline per day")
+        ),
+    }
+    return page(
+        request,
+        "reports.html",
+        principal,
+        {
+            "report": report,
+            "charts": charts,
+            "business": business,
+            "business_charts": business_charts,
+        },
+    )
 
 
 __all__ = ["router"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,21 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _money(value: Decimal | None, currency: str | None = None) -> str:
+    """An amount with thousands separators and two decimals, then the currency code."""
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}"
+    return f"{text} {currency}" if currency else text
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["money"] = _money
+templates.env.filters["day"] = _day
 templates.env.filters["shown"] = _shown
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
@@ -40,6 +55,8 @@ NAV = [
     ("/deadletters", "Dead letters"),
     ("/audit", "Audit trail"),
     ("/placement", "Data placement"),
+    ("/customers", "Customers"),
+    ("/orders/new", "Order entry"),
     ("/reports", "Reports"),
 ]
 

@@ -42,7 +42,6 @@ class Inbox(Protocol):
         payload: dict[str, Any],
     ) -> bool:
         """Store one event; False when its event id was stored before."""
-        ...
 
 
 class StoreInbox:
