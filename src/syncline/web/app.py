@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -31,12 +28,12 @@ from syncline.web import (
 from syncline.web.live import LiveSystems
 from syncline.web.security import LoginThrottle, NotAuthenticatedError
 from syncline.web.views import templates
+from syncline.web.webhooks import StoreInbox, bottlecrm_webhook_router, verifiers_from
 
 log = logging.getLogger("syncline.web")
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIXES = ("/api/", "/metrics")
-WEBHOOKS_MODULE = "syncline.web.webhooks"  # the BottleCRM helper's router, when present
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -62,14 +59,6 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIXES) or "text/html" not in request.headers.get(
         "accept", ""
     )
-
-
-def _webhooks_router() -> APIRouter | None:
-    """BottleCRM's webhook router (verified by signature, not by login), if installed."""
-    if importlib.util.find_spec(WEBHOOKS_MODULE) is None:
-        return None
-    router: Any = getattr(importlib.import_module(WEBHOOKS_MODULE), "router", None)
-    return router if isinstance(router, APIRouter) else None
 
 
 def create_app(
@@ -157,9 +146,8 @@ def create_app(
     app.include_router(page_actions.router)
     app.include_router(customers.pages)
     app.include_router(order_entry.pages)
-    webhooks = _webhooks_router()
-    if webhooks is not None:
-        app.include_router(webhooks)
+    # BottleCRM's webhooks are verified by their signature, not by a login
+    app.include_router(bottlecrm_webhook_router(verifiers_from(runtime), StoreInbox(runtime.store)))
     return app
 
 

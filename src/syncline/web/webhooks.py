@@ -110,3 +110,19 @@ def bottlecrm_webhook_router(
         return JSONResponse({"received": event.event_id, "duplicate": not stored})
 
     return router
+
+
+def verifiers_from(runtime: Any) -> dict[str, WebhookVerifier]:
+    """A verifier per ``bottlecrm`` system of the runtime's config that has a webhook secret."""
+    found: dict[str, WebhookVerifier] = {}
+    for name, system in runtime.config.systems.items():
+        if system.type != "bottlecrm":
+            continue
+        settings = runtime.system_settings(name)
+        secret = getattr(settings, "webhook_secret", None)
+        if secret is None or not secret.get_secret_value():
+            continue
+        found[name] = WebhookVerifier(
+            secret.get_secret_value(), tolerance_seconds=settings.webhook_tolerance_seconds
+        )
+    return found
