@@ -216,6 +216,28 @@ def count_open(conn: Connection, map_name: str | None = None) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def decided_reviews(
+    conn: Connection, map_name: str, left_system: str, left_ids: Sequence[str] | None = None
+) -> dict[str, list[ReviewItem]]:
+    """Decided match items of ``map_name`` by the id of their record in ``left_system``
+    (only of ``left_ids`` when given): what the sync engine carries out."""
+    query = select(review_items).where(
+        review_items.c.map_name == map_name,
+        review_items.c.kind == "match",
+        review_items.c.state == "decided",
+        review_items.c.left_system == left_system,
+    )
+    if left_ids is not None:
+        if not left_ids:
+            return {}
+        query = query.where(review_items.c.left_id.in_(list(left_ids)))
+    found: dict[str, list[ReviewItem]] = {}
+    for row in conn.execute(query.order_by(review_items.c.id)).mappings():
+        item = _item(row)
+        found.setdefault(item.left_id, []).append(item)
+    return found
+
+
 __all__ = [
     "REVIEW_DECISIONS",
     "NewReview",
@@ -223,6 +245,7 @@ __all__ = [
     "add_reviews",
     "count_open",
     "decide",
+    "decided_reviews",
     "get_review",
     "list_reviews",
     "reviews_for_groups",

@@ -22,8 +22,16 @@ from syncline.store.audit import AuditEvent, query_events
 from syncline.store.conflicts import ConflictItem, list_conflicts
 from syncline.store.cursors import load_cursor
 from syncline.store.inbox import pending_events
-from syncline.store.links import Link, Side, get_link, iter_active_native_ids, list_links
+from syncline.store.links import (
+    Link,
+    Side,
+    get_link,
+    iter_active_native_ids,
+    links_by_native_ids,
+    list_links,
+)
 from syncline.store.outbox import OutboxJob, get_job, list_jobs
+from syncline.store.reviews import decided_reviews
 from syncline.store.runs import finish_run, start_run
 from syncline.sync import conflicts as decisions
 from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
@@ -112,8 +120,12 @@ class SyncEngine:
             with self.store.begin() as conn:
                 run_id = start_run(conn, map_name)
             try:
+                # writes a crash left in doubt first: capture then sees their copies as linked
+                early = self.worker.recover([map_name])
                 capture = self.capture(map_name)
                 delivery = self.deliver(map_name)
+                delivery.recovered += early.recovered
+                delivery.errors[:0] = early.errors
             except BaseException as exc:
                 with self.store.begin() as conn:
                     finish_run(conn, run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
@@ -150,8 +162,10 @@ class SyncEngine:
                 report.skipped.append(system)
                 report.errors.append(str(exc))
                 if self._dry is None:
+                    # the system that failed: capturing one side also looks up the other
+                    failing = exc.system if exc.system in (ctx.config.a, ctx.config.b) else system
                     with self.store.begin() as conn:
-                        self.circuits.failed(conn, system, str(exc), self.clock())
+                        self.circuits.failed(conn, failing, str(exc), self.clock())
         return report
 
     def plan(self, map_name: str) -> Plan:
@@ -215,13 +229,26 @@ class SyncEngine:
                 planned=self._planned,
             )
             if page.records:
-                report.stats.add(planner.plan(side, page.records))
+                report.stats.add(planner.plan(side, page.records, page.digests))
             page.commit(conn)
             self.checkpoint("capture.commit")
         report.read += page.read
         self.checkpoint("capture.committed")
 
+    def _plan_decided(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
+        """Records whose review a person decided, still without a link: planned again so the
+        decision is carried out, whatever the system's capture mode."""
+        with self._tx() as conn:
+            decided = decided_reviews(conn, ctx.name, ctx.system(side))
+            linked = links_by_native_ids(conn, ctx.name, side, list(decided))
+        waiting = [i for i in decided if not any(k.state == "active" for k in linked.get(i, []))]
+        if waiting:
+            records = ctx.connectors[side].read(ctx.entity, waiting)
+            page = CapturePage(records, commit=lambda _conn: None, read=len(records))
+            self._plan_page(ctx, side, page, report)
+
     def _capture_side(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
+        self._plan_decided(ctx, side, report)
         connector = ctx.connectors[side]
         limit = self.page_size or connector.capabilities.read_batch_size
         for mode in capture_modes(connector, ctx.entity):
@@ -235,6 +262,7 @@ class SyncEngine:
                     ctx.entity,
                     overlap_seconds=ctx.config.overlap_seconds,
                     limit=limit,
+                    clock=self.clock,
                 )
             elif mode == Capture.PUSH:
                 pages = push_pages(

@@ -32,6 +32,7 @@ from syncline.store.outbox import (
     open_jobs_for_links,
     supersede_pending,
 )
+from syncline.store.reviews import decided_reviews
 from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots
 from syncline.sync.context import REF_KEY, MapContext
 from syncline.sync.deletes import plan_delete
@@ -218,12 +219,21 @@ class Planner:
         base: dict[Side, dict[str, Any]] | None = (
             {"a": snapshot.base_a, "b": snapshot.base_b} if snapshot.has_base else None
         )
-        result = merge(self.ctx.fields, base, current, self.translate, frozen)
+        pending: dict[Side, dict[str, Any]] = {
+            "a": snapshot.pending.get("a", {}),
+            "b": snapshot.pending.get("b", {}),
+        }
+        result = merge(self.ctx.fields, base, current, self.translate, frozen, pending=pending)
         if extra is not None:
             extra(result)
         snapshot.base_a.update(result.settled["a"])
         snapshot.base_b.update(result.settled["b"])
         snapshot.has_base = True
+        for s in ("a", "b"):
+            # a side that moved away from the value it showed at a decision has taken it
+            # (or a newer edit); what is left, and what was just decided, stays pending
+            kept = {k: v for k, v in pending[s].items() if current[s].get(k) == v}
+            snapshot.pending[s] = {**kept, **result.pending[s]}
         for finding in result.conflicts:
             self.stats.conflicts += 1
             open_conflict(
@@ -374,10 +384,12 @@ class Planner:
             used.add(partner.native_id)
             if not self._link_partner(record, partner, side, partner_links):
                 to_create.append(record)
+        to_create, decided_new = self._decided(side, to_create)
         if not self._creates_allowed(target):
             return  # a one-way map links matching records but never copies back
         if to_create and self.ctx.config.match.fuzzy and self.suggester is not None:
             to_create = self._suggest(side, to_create)
+        to_create += decided_new
         if not to_create:
             return
         pairs = [(r.native_id, None) if side == "a" else (None, r.native_id) for r in to_create]
@@ -403,6 +415,31 @@ class Planner:
             snapshot.set_seen(target, None, None, None)
             self._work.snapshots[link_id] = snapshot
             self._plan_create(link, side, values, record.version, snapshot)
+
+    def _decided(
+        self, side: Side, records: list[NativeRecord]
+    ) -> tuple[list[NativeRecord], list[NativeRecord]]:
+        """Carry out people's review decisions: ``link`` links the accepted candidate, ``create``
+        creates the record, ``skip`` leaves it alone. Returns (undecided, to create)."""
+        verdicts = decided_reviews(
+            self.conn, self.ctx.name, self.ctx.system(side), [r.native_id for r in records]
+        )
+        undecided, create = [], []
+        for record in records:
+            items = verdicts.get(record.native_id)
+            if not items:
+                undecided.append(record)
+                continue
+            accepted = next((i for i in items if i.decision in ("link", "merge")), None)
+            if accepted is not None:
+                target = other(side)
+                partner = self.ctx.connectors[target].read(self.ctx.entity, [accepted.right_id])
+                links = links_by_native_ids(self.conn, self.ctx.name, target, [accepted.right_id])
+                if partner:
+                    self._link_partner(record, partner[0], side, links)
+            elif all(i.decision == "create" for i in items):
+                create.append(record)
+        return undecided, create
 
     def _creates_allowed(self, target: Side) -> bool:
         """Whether the map's direction lets records flow into ``target``."""
