@@ -1,7 +1,8 @@
 """Change-capture cursors: how far capture got per map, system and entity.
 
 ``window`` holds, for records read inside the overlap window, ``{native_id: [hash, iso time]}``
-so that a re-read of the same content is dropped.
+so that a re-read of the same content is dropped; ``saved_at`` is when the cursor last moved
+(the engine's clock), after which the window settles.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class CursorState:
     modified_at: datetime | None = None
     native_id: str = ""
     window: dict[str, list[str]] = field(default_factory=dict)
+    saved_at: datetime | None = None
 
 
 def load_cursor(conn: Connection, map_name: str, system: str, entity: str) -> CursorState:
@@ -38,13 +40,15 @@ def load_cursor(conn: Connection, map_name: str, system: str, entity: str) -> Cu
     )
     if row is None:
         return CursorState()
-    return CursorState(row["modified_at"], row["native_id"], dict(row["window"]))
+    return CursorState(row["modified_at"], row["native_id"], dict(row["window"]), row["updated_at"])
 
 
 def save_cursor(
     conn: Connection, map_name: str, system: str, entity: str, state: CursorState
 ) -> None:
-    """Store the cursor; call in the transaction that records the planned work."""
+    """Store the cursor; call in the transaction that records the planned work.
+
+    ``state.saved_at`` (default: now) is kept as the time the cursor moved."""
     where = (cursors.c.map_name == map_name, cursors.c.system == system, cursors.c.entity == entity)
     conn.execute(delete(cursors).where(*where))
     conn.execute(
@@ -55,7 +59,7 @@ def save_cursor(
             modified_at=state.modified_at,
             native_id=state.native_id,
             window=state.window,
-            updated_at=utcnow(),
+            updated_at=state.saved_at or utcnow(),
         )
     )
 

@@ -169,11 +169,16 @@ def claim(
     """
     running = alias(outbox, "running")
     parent = alias(outbox, "parent")
+    due: Any = outbox.c.next_attempt_at <= now
+    if conn.dialect.name == "sqlite" and map_names is not None and len(map_names) == 1:
+        # keep SQLite off the (state, next_attempt_at) index, with which it sorts every pending
+        # job on each claim: (map_name, state) yields them in id order and stops at ``limit``
+        due = func.coalesce(outbox.c.next_attempt_at, now) <= now
     query = (
         select(outbox)
         .where(
             outbox.c.state == "pending",
-            outbox.c.next_attempt_at <= now,
+            due,
             or_(
                 outbox.c.link_id.is_(None),
                 ~exists().where(
@@ -265,9 +270,14 @@ def mark_dead(conn: Connection, job_id: int, error: str, now: datetime) -> None:
 
 
 def revive(
-    conn: Connection, job_id: int, now: datetime, payload: dict[str, Any] | None = None
+    conn: Connection,
+    job_id: int,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    fields: list[str] | None = None,
 ) -> None:
-    """A dead job back to pending (optionally with an operator's edited payload)."""
+    """A dead job back to pending (optionally with an operator's edited payload and the
+    fields an update now touches)."""
     values: dict[str, Any] = {
         "state": "pending",
         "next_attempt_at": now,
@@ -277,6 +287,8 @@ def revive(
     }
     if payload is not None:
         values["payload"] = payload
+    if fields is not None:
+        values["fields"] = fields
     conn.execute(update(outbox).where(outbox.c.id == job_id).values(values))
 
 

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import Capture, Connector, Cursor, NativeRecord
 from syncline.store.cursors import CursorState, save_cursor
 from syncline.store.inbox import InboxEvent, mark_processed
+from syncline.sync.digests import Digests
 
 WINDOW_LIMIT = 5000  # ids kept for de-duplication; beyond it re-reads are merely re-checked
 
 
-def record_hash(record: NativeRecord) -> str:
-    """A short content hash of a record as read (``deleted`` for a tombstone)."""
+def record_hash(record: NativeRecord, digests: Digests | None = None) -> str:
+    """A short content hash of a record as read (``deleted`` for a tombstone); ``digests``
+    keeps the canonical values and full hash for the planner."""
     if record.deleted or record.data is None:
         return "deleted"
-    return record.data.content_hash()[:24]
+    return (digests or Digests()).of(record).hash[:24]
 
 
 @dataclass
@@ -34,6 +36,7 @@ class CapturePage:
     commit: Callable[[Connection], None]
     read: int = 0  # records read, before de-duplication
     done_ids: set[str] = field(default_factory=set)
+    digests: Digests = field(default_factory=Digests)  # of ``records``, computed once
 
 
 def _nothing(_conn: Connection) -> None:
@@ -48,20 +51,35 @@ def cursor_pages(
     *,
     overlap_seconds: float,
     limit: int,
+    clock: Callable[[], datetime] | None = None,
 ) -> Iterator[CapturePage]:
     """Pages of changes since the stored cursor ``state`` (see ``load_cursor``), re-reading
     ``overlap_seconds`` back and dropping records whose content was already seen inside the
-    window."""
+    window.
+
+    With a ``clock``, the window settles: once ``overlap_seconds`` have passed since the cursor
+    last moved, a late commit inside it would have shown up, so only newer records are read
+    (a quiet cycle then reads nothing).
+    """
     overlap = timedelta(seconds=overlap_seconds)
-    since = Cursor(state.modified_at - overlap) if state.modified_at is not None else None
+    settled = (
+        clock is not None and state.saved_at is not None and clock() - state.saved_at >= overlap
+    )
+    if state.modified_at is None:
+        since = None
+    elif settled:
+        since = Cursor(state.modified_at, state.native_id)
+    else:
+        since = Cursor(state.modified_at - overlap)
     window = dict(state.window)
     latest = state.modified_at
     latest_id = state.native_id
     while True:
         batch = connector.read_changes(entity, since, limit)
         fresh: list[NativeRecord] = []
+        digests = Digests()
         for record in batch.records:
-            digest = record_hash(record)
+            digest = record_hash(record, digests)
             seen = window.get(record.native_id)
             if seen is None or seen[0] != digest:
                 fresh.append(record)
@@ -75,14 +93,17 @@ def cursor_pages(
             if len(window) > WINDOW_LIMIT:
                 newest = sorted(window.items(), key=lambda kv: kv[1][1])[-WINDOW_LIMIT:]
                 window = dict(newest)
-        new_state = CursorState(latest, latest_id, window)
-        changed = bool(batch.records)
+        new_state = CursorState(latest, latest_id, dict(window))
+        # saved only when it moved (or learnt new content): the time it moved settles the window
+        changed = (latest, latest_id, window) != (state.modified_at, state.native_id, state.window)
+        state = new_state
 
         def commit(c: Connection, s: CursorState = new_state, changed: bool = changed) -> None:
             if changed:
+                s.saved_at = clock() if clock is not None else None
                 save_cursor(c, map_name, connector.system, entity, s)
 
-        yield CapturePage(fresh, commit, read=len(batch.records))
+        yield CapturePage(fresh, commit, read=len(batch.records), digests=digests)
         if not batch.has_more:
             return
         since = batch.next_cursor

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Connection
 
@@ -24,24 +24,44 @@ from syncline.errors import (
     RateLimitedError,
     TransientError,
 )
+from syncline.mapping import DeletePolicy
 from syncline.model import EntityValidationError
 from syncline.store import Store
 from syncline.store.audit import record_events
-from syncline.store.links import Side, get_link, links_by_native_ids, set_native_ids
+from syncline.store.links import (
+    Link,
+    Side,
+    forget_native_id,
+    get_link,
+    get_links,
+    links_by_native_ids,
+    set_native_ids,
+)
 from syncline.store.outbox import (
     OutboxJob,
     claim,
+    enqueue,
     finish,
     in_doubt,
     mark_dead,
     open_jobs_for_links,
     reschedule,
 )
-from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots
+from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots, values_hash
 from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
+from syncline.sync.deletes import delete_job
+from syncline.sync.fields import other
 from syncline.sync.links import KeyLookup, resolve_refs
 from syncline.sync.planner import Planner
+
+
+@runtime_checkable
+class CheckedWrites(Protocol):
+    """A connector whose ``write`` checks each update's ``expected_version`` in the write's own
+    transaction (a ``version_conflict`` result): a re-read before writing would repeat it."""
+
+    checks_versions_on_write: bool
 
 
 @dataclass(frozen=True)
@@ -101,10 +121,13 @@ class Worker:
     def deliver(
         self, map_names: Sequence[str] | None = None, max_rounds: int = 100
     ) -> DeliveryReport:
-        """Deliver due jobs until none is left (or ``max_rounds`` claims of up to 500 jobs)."""
+        """Deliver due jobs until none is left, in claims of up to 500 jobs; gives up after
+        ``max_rounds`` claims in a row that closed no job (every one waited or will retry)."""
         report = DeliveryReport()
         self._recover(report, map_names)
-        for _ in range(max_rounds):
+        idle = 0
+        while idle < max_rounds:
+            closed = report.delivered + report.dead + report.replanned
             now = self.clock()
             with self.store.begin() as conn:
                 blocked = self.circuits.blocked(conn, now)
@@ -123,6 +146,8 @@ class Worker:
                 size = ctx.connectors[side].capabilities.write_batch_size
                 for start in range(0, len(group), size):
                     self._deliver(ctx, side, group[start : start + size], report)
+            progressed = report.delivered + report.dead + report.replanned > closed
+            idle = 0 if progressed else idle + 1
         return report
 
     # -- one batch ------------------------------------------------------------------------------
@@ -134,7 +159,19 @@ class Worker:
         now = self.clock()
         ready: list[tuple[OutboxJob, dict[str, Any]]] = []
         with self.store.begin() as conn:
+            links = get_links(conn, [j.link_id for j in jobs if j.link_id is not None])
+            gone = [
+                j
+                for j in jobs
+                if j.op in ("create", "update")
+                and j.link_id is not None
+                and links.get(j.link_id) is not None
+                and links[j.link_id].state != "active"
+            ]
+            finish(conn, [j.id for j in gone], "superseded", now)  # deleted or unlinked since
             for job in jobs:
+                if job in gone:
+                    continue
                 values, waiting = resolve_refs(conn, dict(job.payload.get("values", {})))
                 if waiting:
                     self._wait_for_parent(conn, job, waiting, now)
@@ -186,18 +223,22 @@ class Worker:
 
     def _current(
         self, ctx: MapContext, target: Side, jobs: list[OutboxJob]
-    ) -> dict[str, NativeRecord]:
-        """The optimistic re-read: current state of every record an update will touch."""
+    ) -> dict[str, NativeRecord] | None:
+        """The optimistic re-read: current state of every record an update will touch (None
+        when the connector checks versions itself as it writes)."""
+        connector = ctx.connectors[target]
+        if isinstance(connector, CheckedWrites) and connector.checks_versions_on_write:
+            return None
         ids = [str(j.native_id) for j in jobs if j.op == "update" and j.base_version is not None]
         if not ids:
             return {}
-        return {r.native_id: r for r in ctx.connectors[target].read(ctx.entity, ids)}
+        return {r.native_id: r for r in connector.read(ctx.entity, ids)}
 
     def _requests(
         self,
         ctx: MapContext,
         ready: list[tuple[OutboxJob, dict[str, Any]]],
-        current: dict[str, NativeRecord],
+        current: dict[str, NativeRecord] | None,
     ) -> tuple[
         list[WriteRequest],
         list[tuple[OutboxJob, NativeRecord | None]],
@@ -208,7 +249,7 @@ class Worker:
         invalid: list[tuple[OutboxJob, str]] = []
         for job, values in ready:
             op = WriteOp(job.op)
-            if op == WriteOp.UPDATE and job.base_version is not None:
+            if current is not None and op == WriteOp.UPDATE and job.base_version is not None:
                 now_there = current.get(str(job.native_id))
                 if now_there is None or now_there.version != job.base_version:
                     stale.append((job, now_there))
@@ -284,6 +325,8 @@ class Worker:
             }
             if job.op in ("delete", "archive"):
                 events.append({**audit, "reason": job.op, "old_value": job.native_id})
+                if job.op == "delete" and job.link_id is not None:
+                    forget_native_id(conn, job.link_id, target)  # the id may be handed out again
                 continue
             if job.link_id is None:
                 continue
@@ -293,9 +336,14 @@ class Worker:
             agreed = job.payload.get("agreed", {})
             snapshot.base_a.update(agreed.get("a", {}))
             snapshot.base_b.update(agreed.get("b", {}))
-            data = ctx.model.parse(values)
+            # the entity parsed for the write, when there was one (parsing costs more than I/O)
+            data = result.request.data
+            if data is None:
+                data = ctx.model.parse(values)
             full = data.canonical_values()
-            snapshot.set_seen(target, full, result.version, data.content_hash())
+            snapshot.set_seen(target, full, result.version, values_hash(full))
+            for name in job.fields or list(full):
+                snapshot.pending.get(target, {}).pop(name, None)  # a decision landed
             if job.op == "create":
                 snapshot.has_base = True
                 events.append({**audit, "reason": "create", "new_value": values})
@@ -314,6 +362,28 @@ class Worker:
             changed.append(snapshot)
         save_snapshots(conn, list({s.link_id: s for s in changed}.values()))
         record_events(conn, events)
+        for job, values, result in done:
+            if job.payload.get("edited") and job.link_id is not None and job.op != "delete":
+                self._pass_on_edit(conn, ctx, target, job, values, result)
+
+    def _pass_on_edit(  # noqa: PLR0917 - one outcome, all its parts
+        self,
+        conn: Connection,
+        ctx: MapContext,
+        target: Side,
+        job: OutboxJob,
+        values: dict[str, Any],
+        result: WriteResult,
+    ) -> None:
+        """An operator's edited dead letter landed: merge again so the edit reaches the
+        source system too (the systems converge on the operator's value)."""
+        link = get_link(conn, job.link_id) if job.link_id is not None else None
+        if link is None or link.state != "active":
+            return
+        native_id = result.native_id or link.native_id(target)
+        record = NativeRecord(ctx.entity, str(native_id), ctx.model.parse(values), result.version)
+        now = self.clock()
+        Planner(ctx, conn, now=now, in_doubt_before=now - self.lease).replan(link, target, record)
 
     def _replan(
         self,
@@ -389,6 +459,12 @@ class Worker:
 
     # -- crash recovery -------------------------------------------------------------------------
 
+    def recover(self, map_names: Sequence[str] | None = None) -> DeliveryReport:
+        """Settle jobs a crashed worker left in doubt (a create is looked up by its keys)."""
+        report = DeliveryReport()
+        self._recover(report, map_names)
+        return report
+
     def _recover(self, report: DeliveryReport, map_names: Sequence[str] | None) -> None:
         """Jobs left running by a crashed (or hung) worker: find out what happened."""
         now = self.clock()
@@ -399,7 +475,14 @@ class Worker:
                 continue
             ctx = self.context(job.map_name)
             target = ctx.side(job.target_system)
-            found = self._find_created(ctx, target, job) if job.op == "create" else None
+            try:
+                found = self._find_created(ctx, target, job) if job.op == "create" else None
+            except ConnectorError as exc:
+                # the target cannot tell now: the job stays in doubt until it can
+                report.errors.append(str(exc))
+                with self.store.begin() as conn:
+                    self.circuits.failed(conn, job.target_system, str(exc), now)
+                continue
             with self.store.begin() as conn:
                 if found is not None:
                     values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
@@ -409,11 +492,12 @@ class Worker:
                         version=found.version,
                     )
                     self._record_success(conn, ctx, target, job, values, result)
-                    if found.data is not None and job.link_id is not None:
-                        link = get_link(conn, job.link_id)
-                        if link is not None:
-                            planner = Planner(ctx, conn, now=now, in_doubt_before=now)
-                            planner.replan(link, target, found)
+                    link = get_link(conn, job.link_id) if job.link_id is not None else None
+                    if link is not None and link.state == "deleted":
+                        self._remove_orphan(conn, ctx, link, target)
+                    elif link is not None and link.state == "active" and found.data is not None:
+                        planner = Planner(ctx, conn, now=now, in_doubt_before=now)
+                        planner.replan(link, target, found)
                 else:
                     reschedule(
                         conn,
@@ -426,6 +510,15 @@ class Worker:
                         depends_on=job.depends_on,
                     )
             report.recovered += 1
+
+    def _remove_orphan(self, conn: Connection, ctx: MapContext, link: Link, target: Side) -> None:
+        """A create landed for a record deleted meanwhile: apply the delete policy to it."""
+        op = {DeletePolicy.PROPAGATE: "delete", DeletePolicy.ARCHIVE: "archive"}.get(
+            ctx.config.delete
+        )
+        fresh = get_link(conn, link.id)
+        if op is not None and fresh is not None:
+            enqueue(conn, [delete_job(ctx, fresh, target, op, other(target))], self.clock())
 
     def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
         """The record an in-doubt create made, found by the map's deterministic keys."""
@@ -451,4 +544,4 @@ class Worker:
         return None
 
 
-__all__ = ["DeliveryReport", "RetryPolicy", "Worker"]
+__all__ = ["CheckedWrites", "DeliveryReport", "RetryPolicy", "Worker"]
