@@ -6,6 +6,7 @@ its own, :class:`EntityValidationError`; ``syncline.errors`` re-raises it as a `
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -47,12 +48,22 @@ def _country(value: str) -> str:
     return code
 
 
-def _email(value: str) -> str:
+@functools.lru_cache(maxsize=65_536)
+def _normal_email(value: str) -> str | EmailNotValidError:
+    # Validation is the costliest step of parsing a record, and a sync sees the same
+    # addresses over and over: the outcome (also a refusal) is remembered per text.
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid e-mail address: {exc}") from None
+        return exc
     return f"{checked.local_part}@{checked.domain.lower()}"
+
+
+def _email(value: str) -> str:
+    result = _normal_email(value.strip())
+    if isinstance(result, EmailNotValidError):
+        raise ValueError(f"not a valid e-mail address: {result}")
+    return result
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
