@@ -45,7 +45,9 @@ def party_table(name: str = "parties", *, modified: bool = True, deleted: bool =
         columns.append(Column("modified_at", DateTime, index=True))
     if deleted:
         columns.append(Column("deleted", Boolean, nullable=False, default=False))
-    return Table(name, MetaData(), *columns)
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted row's id to the next new row, and a
+    # system that reuses ids cannot be told apart from one that edited a record
+    return Table(name, MetaData(), *columns, sqlite_autoincrement=True)
 
 
 def party_settings(
@@ -69,3 +71,39 @@ def party_system(
     party_table(table, modified=modified, deleted=deleted).metadata.create_all(engine)
     engine.dispose()
     return SqlConnector(system, party_settings(url, table, modified=modified, deleted=deleted))
+
+
+CONTACT_COLUMNS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "party_id": "party_id",
+    "email": "email",
+    "active": "active",
+}
+
+
+def contact_system(system: str, url: str, table: str = "contacts") -> SqlConnector:
+    """A contact table (``party_id`` holds the native id of a party) and its connector."""
+    engine = create_engine(url)
+    Table(
+        table,
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("first_name", String(100), nullable=False, default=""),
+        Column("last_name", String(100), nullable=False),
+        Column("party_id", String(64)),
+        Column("email", String(200), unique=True),
+        Column("active", Boolean, nullable=False, default=True),
+        Column("modified_at", DateTime, index=True),
+        Column("deleted", Boolean, nullable=False, default=False),
+    ).metadata.create_all(engine)
+    engine.dispose()
+    settings = SqlSettings(
+        url=url,
+        table=table,
+        entity="contact",
+        modified_column="modified_at",
+        deleted_column="deleted",
+        columns=CONTACT_COLUMNS,
+    )
+    return SqlConnector(system, settings)

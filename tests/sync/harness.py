@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
+from syncline.connectors.base import (
+    Capabilities,
+    ChangeBatch,
+    Connector,
+    ConnectorError,
+    Cursor,
+    Health,
+    NativeRecord,
+    TransientError,
+    WriteRequest,
+    WriteResult,
+)
 from syncline.connectors.sql import SqlConnector
 from syncline.mapping import SynclineConfig
 from syncline.model import Party
@@ -52,13 +65,21 @@ def config(**map_options: Any) -> SynclineConfig:
 
 
 class Systems:
-    """The two systems' tables, edited directly as a user of each system would."""
+    """The two systems' tables, edited directly as a user of each system would.
 
-    def __init__(self, folder: Path) -> None:
+    ``modified=False, deleted=False`` makes tables without change columns: capture by full
+    scan, hard deletes.
+    """
+
+    def __init__(self, folder: Path, *, modified: bool = True, deleted: bool = True) -> None:
         self.conn: dict[str, SqlConnector] = {
-            "crm": party_system("crm", f"sqlite:///{folder / 'crm.db'}"),
-            "erp": party_system("erp", f"sqlite:///{folder / 'erp.db'}"),
+            name: party_system(
+                name, f"sqlite:///{folder / f'{name}.db'}", modified=modified, deleted=deleted
+            )
+            for name in ("crm", "erp")
         }
+        self.modified = modified
+        self.soft_delete = deleted
         self.tick = 0
 
     def _stamp(self) -> datetime:
@@ -70,26 +91,41 @@ class Systems:
 
     def create(self, system: str, **values: Any) -> str:
         c = self.conn[system]
-        row = {"name": "x", "active": True, "deleted": False, **values}
+        row = {"name": "x", "active": True, **values}
+        if self.soft_delete:
+            row["deleted"] = False
         for k in ("emails", "phones"):
             if k in row and isinstance(row[k], list):
                 row[k] = json.dumps(row[k])
-        row["modified_at"] = self._stamp()
+        if self.modified:
+            row["modified_at"] = self._stamp()
         with c.engine.begin() as db:
             key = db.execute(insert(c.table).returning(c.key), row).scalar_one()
         return str(key)
 
     def edit(self, system: str, native_id: str, **values: Any) -> None:
         c = self.conn[system]
+        if self.modified:
+            values["modified_at"] = self._stamp()
         with c.engine.begin() as db:
-            db.execute(
-                update(c.table)
-                .where(c.key == int(native_id))
-                .values(**values, modified_at=self._stamp())
-            )
+            db.execute(update(c.table).where(c.key == int(native_id)).values(**values))
 
     def delete(self, system: str, native_id: str) -> None:
-        self.edit(system, native_id, deleted=True)
+        if self.soft_delete:
+            self.edit(system, native_id, deleted=True)
+            return
+        c = self.conn[system]
+        with c.engine.begin() as db:
+            db.execute(delete(c.table).where(c.key == int(native_id)))
+
+    def by_vat(self, system: str) -> dict[str, tuple[str, Party]]:
+        """Live records that have a VAT id, by VAT id: ``(native id, party)``."""
+        return {p.vat_id: (i, p) for i, p in self.rows(system).items() if p.vat_id is not None}
+
+    def execute(self, system: str, statement: str) -> None:
+        """Raw SQL in a system's database (triggers that make it reject values)."""
+        with self.conn[system].engine.begin() as db:
+            db.exec_driver_sql(statement)
 
     def rows(self, system: str) -> dict[str, Party]:
         """Live records by native id."""
@@ -107,6 +143,104 @@ class Systems:
             return dict(db.execute(select(c.table).where(c.key == int(native_id))).mappings().one())
 
 
+class Outage:
+    """A system that can be down, fail its next writes, or change under a write.
+
+    Wraps a connector: with ``down`` every call raises TransientError (connection refused);
+    ``write_failures`` are raised by the next write calls, one each; ``before_write`` runs
+    once, right before the next write reaches the system. ``writes`` counts delivered
+    requests.
+    """
+
+    def __init__(self, inner: SqlConnector) -> None:
+        self.inner = inner
+        self.system = inner.system
+        self.capabilities = inner.capabilities
+        self.down = False
+        self.write_failures: list[ConnectorError] = []
+        self.before_write: Callable[[], None] | None = None
+        self.writes: list[WriteRequest] = []
+
+    def _call(self) -> None:
+        if self.down:
+            raise TransientError("connection refused", system=self.system)
+
+    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
+        self._call()
+        return self.inner.read_changes(entity, since, limit)
+
+    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
+        self._call()
+        return self.inner.read(entity, native_ids)
+
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+        self._call()
+        return self.inner.lookup(entity, field, values)
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        self._call()
+        if self.write_failures:
+            raise self.write_failures.pop(0)
+        if self.before_write is not None:
+            hook, self.before_write = self.before_write, None
+            hook()
+        results = self.inner.write(entity, requests)
+        self.writes.extend(r.request for r in results if r.ok)
+        return results
+
+    def list_ids(self, entity: str) -> list[str]:
+        self._call()
+        return self.inner.list_ids(entity)
+
+    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
+        self._call()
+        return self.inner.scan(entity)
+
+    def health(self) -> Health:
+        return Health(ok=False, detail="down") if self.down else self.inner.health()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Tables:
+    """One system holding several entities, one table each (a party and a contact table)."""
+
+    def __init__(self, system: str, tables: Mapping[str, SqlConnector]) -> None:
+        self.system = system
+        self.tables = dict(tables)
+        self.capabilities = Capabilities(
+            entities=tuple(e for t in self.tables.values() for e in t.capabilities.entities)
+        )
+
+    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
+        return self.tables[entity].read_changes(entity, since, limit)
+
+    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
+        return self.tables[entity].read(entity, native_ids)
+
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+        return self.tables[entity].lookup(entity, field, values)
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        return self.tables[entity].write(entity, requests)
+
+    def list_ids(self, entity: str) -> list[str]:
+        return self.tables[entity].list_ids(entity)
+
+    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
+        return self.tables[entity].scan(entity)
+
+    def health(self) -> Health:
+        return Health(ok=True)
+
+    def close(self) -> None:
+        for table in self.tables.values():
+            table.close()
+
+
 def engine(store: Store, systems: Systems, clock: FakeClock, **options: Any) -> SyncEngine:
+    """An engine over ``systems`` (or the ``connectors`` given) with a fixed jitter seed."""
     cfg = options.pop("config", None) or config()
-    return SyncEngine(store, cfg, dict(systems.conn), clock=clock, seed=1, **options)
+    connectors: Mapping[str, Connector] = options.pop("connectors", None) or dict(systems.conn)
+    return SyncEngine(store, cfg, connectors, clock=clock, seed=1, **options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import given
+from hypothesis import assume, given
 
 from syncline.mapping import OwnershipPolicy
 from syncline.store.links import Side
@@ -76,3 +76,21 @@ def test_frozen_fields_are_left_alone(a: Any, b: Any, frozen: bool) -> None:
     )  # fmt: skip
     if frozen:
         assert result.writes == {"a": {}, "b": {}} and not result.conflicts
+
+
+@given(decided=VALUES, stale=VALUES, a_now=VALUES)
+def test_a_decision_in_flight_is_planned_again_until_a_newer_edit_replaces_it(
+    decided: Any, stale: Any, a_now: Any
+) -> None:
+    assume(stale != decided)
+    # a person decided ``decided``; side b still shows its old value ``stale``
+    base: dict[Side, dict[str, Any]] = {"a": {"f": decided}, "b": {"f": decided}}
+    current: dict[Side, dict[str, Any]] = {"a": {"f": a_now}, "b": {"f": stale}}
+    result = merge([_field()], base, current, _same, pending={"a": {}, "b": {"f": stale}})
+    assert not result.conflicts and not result.writes["a"]
+    if a_now == decided:
+        assert result.writes["b"] == {"f": decided}
+        assert result.reasons["b"] == {"f": "manual_resolution"}
+    else:  # side a was edited after the decision: the newer edit wins
+        assert result.writes["b"] == {"f": a_now}
+        assert result.reasons["b"] == {"f": "sync"}

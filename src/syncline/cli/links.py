@@ -32,12 +32,17 @@ def list_(
                 table.add_column(col)
             for lk in items:
                 table.add_row(
-                    str(lk.id), lk.map_name, lk.entity, lk.id_a or "(pending)",
-                    lk.id_b or "(pending)", lk.origin, lk.state, fmt_time(lk.updated_at),
+                    str(lk.id), lk.map_name, lk.entity, _native(lk.id_a, lk.state),
+                    _native(lk.id_b, lk.state), lk.origin, lk.state, fmt_time(lk.updated_at),
                 )  # fmt: skip
             console.print(table)
 
         emit(items, as_json, render)
+
+
+def _native(native_id: str | None, state: str) -> str:
+    """A link's id on one side; none yet while a create is pending, none left once deleted."""
+    return native_id or ("(pending)" if state == "active" else "-")
 
 
 @links_app.command("show")

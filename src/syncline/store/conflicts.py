@@ -76,6 +76,8 @@ def refresh_conflict(conn: Connection, conflict_id: int, **values: Any) -> None:
 def close_conflict(
     conn: Connection, conflict_id: int, *, resolution: str, value: Any, actor: str
 ) -> None:
+    """Close a conflict: ``resolution`` is the side taken (``a``/``b``), ``value`` (a value a
+    person set) or ``agreed`` (both systems came to hold the same value)."""
     conn.execute(
         update(conflicts)
         .where(conflicts.c.id == conflict_id)

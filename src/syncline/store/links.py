@@ -135,6 +135,13 @@ def set_native_ids(conn: Connection, side: Side, pairs: Sequence[tuple[int, str]
     conn.execute(statement, [{"link_id": i, "native_id": n, "now": now} for i, n in pairs])
 
 
+def forget_native_id(conn: Connection, link_id: int, side: Side) -> None:
+    """Drop the id of a record deleted on ``side`` from its link, so that a new record that
+    reuses the id (SQLite does, after a hard delete) is seen as new, not as the deleted one."""
+    values = {"id_a" if side == "a" else "id_b": None, "updated_at": utcnow()}
+    conn.execute(update(links).where(links.c.id == link_id).values(values))
+
+
 def set_state(conn: Connection, link_ids: Sequence[int], state: str) -> None:
     """Move links to ``state`` (one of LINK_STATES)."""
     if state not in LINK_STATES:
@@ -200,6 +207,7 @@ __all__ = [
     "Side",
     "count_links",
     "create_links",
+    "forget_native_id",
     "get_link",
     "get_links",
     "iter_active_native_ids",

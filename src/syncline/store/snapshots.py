@@ -42,6 +42,10 @@ class Snapshot:
     hash_b: str | None = None
     synced_at: datetime | None = None
     has_base: bool = False  # False until both sides agreed once (new links matched by key)
+    modified_a: datetime | None = None  # each side's change time as last read (conflict items)
+    modified_b: datetime | None = None
+    # by side and field: the value a side still shows until a person's decision lands there
+    pending: dict[str, dict[str, Any]] = field(default_factory=lambda: {"a": {}, "b": {}})
 
     def base(self, side: Side) -> dict[str, Any]:
         return self.base_a if side == "a" else self.base_b
@@ -55,9 +59,22 @@ class Snapshot:
     def content_hash(self, side: Side) -> str | None:
         return self.hash_a if side == "a" else self.hash_b
 
+    def modified(self, side: Side) -> datetime | None:
+        return self.modified_a if side == "a" else self.modified_b
+
     def set_seen(
-        self, side: Side, values: dict[str, Any] | None, version: str | None, hash_: str | None
+        self,
+        side: Side,
+        values: dict[str, Any] | None,
+        version: str | None,
+        hash_: str | None,
+        modified_at: datetime | None = None,
     ) -> None:
+        if modified_at is not None:
+            if side == "a":
+                self.modified_a = modified_at
+            else:
+                self.modified_b = modified_at
         if side == "a":
             self.seen_a, self.version_a, self.hash_a = values, version, hash_
         else:
@@ -74,14 +91,21 @@ def _pack(s: Snapshot) -> dict[str, Any]:
             packed[f"seen_{side}"] = None
         elif seen != base:
             packed[f"seen_{side}"] = seen
+    for side, at in (("a", s.modified_a), ("b", s.modified_b)):
+        if at is not None:
+            packed[f"at_{side}"] = at.isoformat()
+    if any(s.pending.values()):
+        packed["pending"] = s.pending
     return packed
 
 
 def _unpack(link_id: int, row: Any) -> Snapshot:
     packed = row["values"]
-    base_a = packed.get("a", {})
-    base_b = packed.get("b", base_a)
+    # copies: a value stored once for several roles must not be one shared, mutable dict
+    base_a = dict(packed.get("a", {}))
+    base_b = dict(packed.get("b", base_a))
     seen = {s: packed.get(f"seen_{s}", base_a if s == "a" else base_b) for s in ("a", "b")}
+    seen = {s: dict(v) if v is not None else None for s, v in seen.items()}
     return Snapshot(
         link_id=link_id,
         base_a=base_a,
@@ -94,7 +118,14 @@ def _unpack(link_id: int, row: Any) -> Snapshot:
         hash_b=row["hash_b"],
         synced_at=row["synced_at"],
         has_base=bool(packed.get("has_base", True)),
+        modified_a=_time(packed.get("at_a")),
+        modified_b=_time(packed.get("at_b")),
+        pending={k: dict(v) for k, v in packed.get("pending", {"a": {}, "b": {}}).items()},
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snapshot]:

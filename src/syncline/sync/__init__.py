@@ -21,11 +21,12 @@ from syncline.sync.cycle import SyncEngine
 from syncline.sync.links import KeyLookup, LinkSuggester, Suggestion
 from syncline.sync.planner import PlanStats
 from syncline.sync.report import CaptureReport, CycleReport, Plan
-from syncline.sync.worker import DeliveryReport, RetryPolicy
+from syncline.sync.worker import CheckedWrites, DeliveryReport, RetryPolicy
 
 __all__ = [
     "AuditEvent",
     "CaptureReport",
+    "CheckedWrites",
     "CircuitPolicy",
     "ConflictItem",
     "CycleReport",

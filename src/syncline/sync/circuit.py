@@ -47,9 +47,9 @@ class Circuits:
         if state.failures >= self.policy.threshold:
             reopenings = state.failures - self.policy.threshold
             cooldown = min(self.policy.cooldown * 2**reopenings, self.policy.max_cooldown)
+            if state.state != "open":
+                state.opened_at = now
             state.state = "open"
-            state.opened_at = state.opened_at if state.state == "open" else now
-            state.opened_at = state.opened_at or now
             state.retry_at = now + timedelta(seconds=cooldown)
         save_circuit(conn, state)
         return state

@@ -10,7 +10,7 @@ from syncline.connectors.base import NativeRecord
 from syncline.errors import SynclineError
 from syncline.store.audit import record_events
 from syncline.store.conflicts import DELETED_FIELD, ConflictItem, close_conflict, get_conflict
-from syncline.store.links import Link, Side, get_link, set_state
+from syncline.store.links import Link, Side, forget_native_id, get_link, set_state
 from syncline.store.outbox import enqueue, finish, get_job, revive
 from syncline.store.snapshots import load_snapshots
 from syncline.store.types import utcnow
@@ -65,10 +65,15 @@ def resolve_conflict(
     snapshot = load_snapshots(conn, [link.id])[link.id]
 
     def decide(result: MergeResult) -> None:
+        # the decision replaces the merge's verdict on this field: without this, the field
+        # (still changed on both sides against the old base) would open a new conflict
+        result.conflicts[:] = [c for c in result.conflicts if c.shared != shared]
         for s in ("a", "b"):
             seen = snapshot.seen(s) or {}
             if seen.get(shared.name(s)) != chosen[s]:
                 result.write(shared, s, chosen[s], chosen[other(s)], "manual_resolution")
+                # until the decision lands, the old value there is not an edit of its own
+                result.pending[s][shared.name(s)] = seen.get(shared.name(s))
         result.settle(shared, chosen["a"], chosen["b"])
 
     current = snapshot.seen(side or "a")
@@ -124,6 +129,7 @@ def _resolve_delete(  # noqa: PLR0917 - one decision, all its parts
         set_state(conn, [link.id], "deleted")
     else:
         set_state(conn, [link.id], "unlinked")
+    forget_native_id(conn, link.id, deleted)
     record_events(
         conn,
         [
@@ -143,23 +149,40 @@ def _resolve_delete(  # noqa: PLR0917 - one decision, all its parts
 def retry_dead_letter(
     conn: Connection, ctx: MapContext, job_id: int, values: dict[str, Any] | None
 ) -> None:
-    """Put a dead job back in the queue, with ``values`` (the record to write) if edited.
+    """Put a dead job back in the queue; ``values`` (field: value, in the target's form)
+    replace those of the payload that the operator edited.
 
-    An edited value becomes the target's agreed base: the operator's fix is not undone.
+    The edit is the operator's decision: once delivered it flows on to the source system too
+    (the target's agreed base keeps the rejected value, so the edit reads as a change there).
     """
     job = get_job(conn, job_id)
     if job is None or job.state != "dead":
         raise DecisionError(f"job {job_id} is not a dead letter")
-    payload = None
-    if values is not None:
-        payload = dict(job.payload)
-        payload["values"] = values
-        target = ctx.side(job.target_system)
-        agreed = {k: dict(v) for k, v in payload.get("agreed", {}).items()}
-        if target in agreed:
-            agreed[target] = {k: values.get(k) for k in agreed[target]}
-        payload["agreed"] = agreed
-    revive(conn, job_id, utcnow(), payload)
+    if values is None:
+        revive(conn, job_id, utcnow())
+        return
+    if job.op not in ("create", "update"):
+        raise DecisionError(f"job {job_id} is a {job.op}: it has no values to edit")
+    old = dict(job.payload.get("values", {}))
+    shared = {f.name(ctx.side(job.target_system)) for f in ctx.fields}
+    unknown = sorted(set(values) - shared)
+    if unknown:
+        raise DecisionError(
+            f"map {ctx.name!r} does not share field(s) {', '.join(unknown)}; "
+            f"shared: {', '.join(sorted(shared))}"
+        )
+    edited = sorted(k for k, v in values.items() if old.get(k) != v)
+    payload = dict(job.payload)
+    payload["values"] = {**old, **values}
+    payload["edited"] = edited
+    payload["reasons"] = {
+        **payload.get("reasons", {}),
+        **dict.fromkeys(edited, "manual_resolution"),
+    }
+    fields = None
+    if job.fields is not None:
+        fields = sorted({*job.fields, *edited})
+    revive(conn, job_id, utcnow(), payload, fields)
 
 
 def skip_dead_letter(conn: Connection, job_id: int, actor: str) -> None:

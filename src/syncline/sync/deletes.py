@@ -7,15 +7,17 @@ link and keeps both records, ``flag`` keeps everything and opens a conflict item
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from syncline.mapping import DeletePolicy
 from syncline.store.conflicts import DELETED_FIELD, open_conflict
-from syncline.store.links import Link, Side, set_state
+from syncline.store.links import Link, Side, forget_native_id, set_native_id, set_state
 from syncline.store.outbox import NewJob, supersede_pending
 from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
 from syncline.sync.fields import other
+from syncline.sync.links import created_copy
 
 if TYPE_CHECKING:
     from syncline.sync.planner import Planner
@@ -36,6 +38,22 @@ def delete_job(ctx: MapContext, link: Link, target: Side, op: str, source: Side)
     )
 
 
+def _created_in_doubt(planner: Planner, link: Link, target: Side) -> str | None:
+    """The id of the copy a create in doubt (its worker crashed) made on ``target``, if any;
+    closes that job either way, so it is never repeated."""
+    jobs = [
+        j
+        for j in planner._open_jobs_for(link.id)
+        if j.op == "create"
+        and j.state == "running"
+        and j.target_system == planner.ctx.system(target)
+    ]
+    if not jobs:
+        return None
+    planner._close_running(jobs)
+    return created_copy(planner.ctx, planner.conn, target, jobs[0].payload.get("values", {}))
+
+
 def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) -> None:
     """Plan what the map's delete policy says for ``link`` whose ``side`` record is gone."""
     ctx = planner.ctx
@@ -52,18 +70,26 @@ def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) ->
         "old_value": link.native_id(side),
     }
     if link.native_id(target) is None:
-        set_state(planner.conn, [link.id], "deleted")
-        planner._work.audit.append(
-            {**audit, "reason": "delete", "detail": "deleted before its create was delivered"}
-        )
-        return
+        found = _created_in_doubt(planner, link, target)
+        if found is None:
+            set_state(planner.conn, [link.id], "deleted")
+            forget_native_id(planner.conn, link.id, side)
+            planner._work.audit.append(
+                {**audit, "reason": "delete", "detail": "deleted before its create was delivered"}
+            )
+            return
+        # a crash hid that the create landed: the copy exists, and the policy applies to it
+        set_native_id(planner.conn, link.id, target, found)
+        link = replace(link, id_a=found) if target == "a" else replace(link, id_b=found)
     policy = ctx.config.delete
     if policy in (DeletePolicy.PROPAGATE, DeletePolicy.ARCHIVE):
         op = "delete" if policy == DeletePolicy.PROPAGATE else "archive"
         planner._add_job(delete_job(ctx, link, target, op, side))
         set_state(planner.conn, [link.id], "deleted")
+        forget_native_id(planner.conn, link.id, side)
     elif policy == DeletePolicy.UNLINK:
         set_state(planner.conn, [link.id], "unlinked")
+        forget_native_id(planner.conn, link.id, side)
         planner._work.audit.append(
             {**audit, "reason": "unlink", "detail": f"deleted in {ctx.system(side)}; unlinked"}
         )

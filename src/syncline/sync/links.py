@@ -26,7 +26,8 @@ from syncline.sync.fields import SharedField, other
 class KeyLookup(Protocol):
     """A connector that can find live records by the value of one canonical field."""
 
-    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]: ...
+    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+        """Live records of ``entity`` whose canonical ``field`` equals one of ``values``."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class LinkSuggester(Protocol):
 
     def suggest(
         self, ctx: MapContext, side: Side, records: Sequence[NativeRecord]
-    ) -> list[Suggestion]: ...
+    ) -> list[Suggestion]:
+        """Candidates in the other system for ``records`` of ``side``, best or not."""
 
 
 def _active(found: list[Link]) -> Link | None:
@@ -156,6 +158,28 @@ def find_partners(
     return result
 
 
+def created_copy(
+    ctx: MapContext, conn: Connection, target: Side, values: dict[str, Any]
+) -> str | None:
+    """The native id of the record a create with ``values`` made on ``target``, found by the
+    map's deterministic keys (one live, unlinked match), or None."""
+    connector = ctx.connectors[target]
+    if not isinstance(connector, KeyLookup):
+        return None
+    by_name = {f.field_a: f for f in ctx.fields}
+    for key in ctx.config.match.keys:
+        shared = by_name.get(key)
+        value = values.get(shared.name(target)) if shared is not None else None
+        if shared is None or value in (None, "", [], {}):
+            continue
+        found = connector.lookup(ctx.entity, shared.name(target), [value])
+        if len(found) != 1:
+            continue
+        if not links_by_native_ids(conn, ctx.name, target, [found[0].native_id]):
+            return found[0].native_id
+    return None
+
+
 def add_review_item(conn: Connection, ctx: MapContext, side: Side, suggestion: Suggestion) -> None:
     """A grey-zone suggestion for a person to decide (idempotent per pair)."""
     exists = conn.execute(
@@ -193,6 +217,7 @@ __all__ = [
     "Suggestion",
     "Translator",
     "add_review_item",
+    "created_copy",
     "find_partners",
     "resolve_refs",
 ]

@@ -15,6 +15,7 @@ from syncline.mapping import OwnershipPolicy
 from syncline.store.links import Side
 from syncline.sync.fields import SharedField, other
 
+SIDES: tuple[Side, Side] = ("a", "b")
 Translate = Callable[[SharedField, Any, Side], Any]
 """``translate(field, value, to_side)``: a value of the other side in ``to_side``'s form."""
 
@@ -59,6 +60,7 @@ class MergeResult:
     settled: dict[Side, dict[str, Any]] = field(default_factory=lambda: {"a": {}, "b": {}})
     conflicts: list[ConflictFinding] = field(default_factory=list)
     notes: list[PolicyNote] = field(default_factory=list)
+    pending: dict[Side, dict[str, Any]] = field(default_factory=lambda: {"a": {}, "b": {}})
 
     def write(self, shared: SharedField, to: Side, value: Any, source_value: Any, why: str) -> None:
         self.writes[to][shared.name(to)] = value
@@ -77,30 +79,59 @@ def merge(
     current: Mapping[Side, Mapping[str, Any]],
     translate: Translate,
     frozen: Collection[str] = (),
+    *,
+    pending: Mapping[Side, Mapping[str, Any]] | None = None,
 ) -> MergeResult:
     """Merge the current values of both sides against ``base`` (None: no common base yet).
 
     ``frozen`` names side-a fields with an open manual conflict: they are left alone.
+    ``pending[side]`` holds, by field, the value a side still shows although a person decided
+    otherwise (the base holds the decision): that value is not an edit, and the decision is
+    written to the side again unless the other side changed meanwhile.
     """
     result = MergeResult()
     for shared in fields:
         if shared.field_a in frozen:
             continue
         value: dict[Side, Any] = {s: current[s].get(shared.name(s)) for s in ("a", "b")}
-        if translate(shared, value["a"], "b") == value["b"]:
-            if base is None or any(
-                base[s].get(shared.name(s), _MISSING) != value[s] for s in ("a", "b")
-            ):
-                result.settle(shared, value["a"], value["b"])
-            continue
-        if base is None:
-            changed: dict[Side, bool] = {"a": True, "b": True}
-        else:
-            changed = {s: base[s].get(shared.name(s), _MISSING) != value[s] for s in ("a", "b")}
-        if not changed["a"] and not changed["b"]:
-            continue  # they already differed (a write in flight or a flagged edit)
-        _decide(result, shared, value=value, changed=changed, base=base, translate=translate)
+        stale: list[Side] = [
+            s
+            for s in SIDES
+            if base is not None
+            and pending is not None
+            and shared.name(s) in pending[s]
+            and pending[s][shared.name(s)] == value[s]
+        ]
+        for s in stale:
+            assert base is not None
+            value[s] = base[s].get(shared.name(s))  # as if the decision had landed
+        _merge_field(result, shared, base, value, translate)
+        for s in stale:
+            if shared.name(s) not in result.writes[s]:
+                result.write(shared, s, value[s], value[other(s)], "manual_resolution")
     return result
+
+
+def _merge_field(
+    result: MergeResult,
+    shared: SharedField,
+    base: Mapping[Side, Mapping[str, Any]] | None,
+    value: dict[Side, Any],
+    translate: Translate,
+) -> None:
+    if translate(shared, value["a"], "b") == value["b"]:
+        if base is None or any(
+            base[s].get(shared.name(s), _MISSING) != value[s] for s in ("a", "b")
+        ):
+            result.settle(shared, value["a"], value["b"])
+        return
+    if base is None:
+        changed: dict[Side, bool] = {"a": True, "b": True}
+    else:
+        changed = {s: base[s].get(shared.name(s), _MISSING) != value[s] for s in ("a", "b")}
+    if not changed["a"] and not changed["b"]:
+        return  # they already differed (a write in flight or a flagged edit)
+    _decide(result, shared, value=value, changed=changed, base=base, translate=translate)
 
 
 def _decide(

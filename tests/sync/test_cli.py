@@ -1,0 +1,188 @@
+"""The engine's commands as an operator runs them: sync, plan, conflicts, deadletters, audit,
+links (tables and ``--json``), over a SQLite and a PostgreSQL state store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from syncline.cli import audit, conflicts, deadletters, links, sync
+from tests.support.sqltables import PARTY_COLUMNS
+from tests.sync.harness import Systems
+
+REJECT_ANGLE_BRACKETS = (
+    "CREATE TRIGGER reject_markup BEFORE UPDATE ON parties WHEN NEW.name LIKE '%<%' "
+    "BEGIN SELECT RAISE(ABORT, 'name may not contain <'); END"
+)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    for module in (sync, conflicts, deadletters, audit, links):
+        module.register(app)
+    return app
+
+
+class Cli:
+    """Runs commands against one config file."""
+
+    def __init__(self, config: Path) -> None:
+        self.config = config
+        self.app = _app()
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0) -> str:
+        result = self.runner.invoke(self.app, [*args, "--config", str(self.config)])
+        assert result.exit_code == code, (result.output, result.exception)
+        return result.output
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json"))
+
+
+@pytest.fixture
+def setup(store_url: str, tmp_path: Path) -> tuple[Cli, Systems]:
+    systems = Systems(tmp_path)
+    system: dict[str, Any] = {
+        "type": "sql",
+        "table": "parties",
+        "entity": "party",
+        "modified_column": "modified_at",
+        "deleted_column": "deleted",
+        "columns": PARTY_COLUMNS,
+    }
+    cfg = {
+        "version": 1,
+        "store": {"url": store_url},
+        "systems": {
+            name: {**system, "url": f"sqlite:///{tmp_path / f'{name}.db'}"}
+            for name in ("crm", "erp")
+        },
+        "maps": [
+            {
+                "name": "parties",
+                "entity": "party",
+                "a": "crm",
+                "b": "erp",
+                "only_listed_fields": True,
+                "fields": [{"field": f} for f in ("name", "vat_id", "website")],
+                "match": {"keys": ["vat_id"]},
+                "overlap_seconds": 0,
+            }
+        ],
+    }
+    path = tmp_path / "syncline.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return Cli(path), systems
+
+
+def test_plan_then_sync_then_links(setup: tuple[Cli, Systems]) -> None:
+    cli, systems = setup
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    systems.create("erp", name="Beta", vat_id="NO2")
+    planned = cli.json("plan")["writes"]
+    assert sorted((w["op"], w["target"]) for w in planned) == [
+        ("create", "crm"),
+        ("create", "erp"),
+    ]
+    assert "2 write(s) would be planned" in cli("plan", "--map", "parties")
+    assert set(systems.by_vat("erp")) == {"NO2"}, "plan wrote nothing"
+    assert cli.json("links", "list") == []
+    out = cli("sync", "--once")
+    assert "parties: read 2, planned 2 write(s)" in out and "delivered 2" in out
+    assert set(systems.by_vat("erp")) == set(systems.by_vat("crm")) == {"DE1", "NO2"}
+    listed = cli.json("links", "list", "--map", "parties")
+    assert len(listed) == 2 and {lk["state"] for lk in listed} == {"active"}
+    link = next(lk for lk in listed if lk["id_a"] == crm_id)
+    shown = cli.json("links", "show", str(link["id"]))
+    assert shown["link"]["id_b"] == systems.by_vat("erp")["DE1"][0]
+    assert shown["snapshot"]["base_a"]["name"] == "Alpha"
+    assert "Alpha" in cli("links", "show", str(link["id"]))
+    assert "links" in cli("links", "list")
+    assert cli.json("plan")["writes"] == [], "quiet: nothing to write"
+    assert "unknown" in cli("sync", "--map", "unknown", "--once", code=2)
+
+
+def test_conflicts_list_show_and_resolve(setup: tuple[Cli, Systems]) -> None:
+    cli, systems = setup
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    cli("sync", "--once")
+    erp_id = systems.by_vat("erp")["DE1"][0]
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    systems.edit("erp", erp_id, name="Alpha AG")
+    assert "1 new conflict(s)" in cli("sync", "--once")
+    (item,) = cli.json("conflicts", "list")
+    assert (item["field"], item["value_a"], item["value_b"]) == ("name", "Alpha GmbH", "Alpha AG")
+    shown = cli.json("conflicts", "show", str(item["id"]))
+    assert shown["base_value"] == "Alpha" and shown["version_b"]
+    text = cli("conflicts", "show", str(item["id"]))
+    assert "crm: 'Alpha GmbH'" in text and "erp: 'Alpha AG'" in text
+    assert "conflicts" in cli("conflicts", "list")
+    cli("conflicts", "resolve", str(item["id"]), code=2)  # neither --take nor --value
+    out = cli("conflicts", "resolve", str(item["id"]), "--take", "erp")
+    assert f"conflict {item['id']} resolved; 1 write(s) delivered" in out
+    assert systems.rows("crm")[crm_id].name == "Alpha AG"
+    assert cli.json("conflicts", "list") == []
+    assert [c["resolved_by"] for c in cli.json("conflicts", "list", "--all")] == ["cli"]
+    cli("sync", "--once")
+    assert cli.json("conflicts", "list") == [], "resolved for good"
+
+
+def test_deadletters_list_show_retry_with_payload_and_skip(
+    setup: tuple[Cli, Systems], tmp_path: Path
+) -> None:
+    cli, systems = setup
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    other = systems.create("crm", name="Beta", vat_id="DE2")
+    cli("sync", "--once")
+    systems.execute("erp", REJECT_ANGLE_BRACKETS)
+    systems.edit("crm", crm_id, name="Alpha <GmbH>")
+    systems.edit("crm", other, name="Beta <AG>")
+    assert "dead 2" in cli("sync", "--once", code=1)
+    dead = cli.json("deadletters", "list")
+    assert [d["last_error"] for d in dead] == ["name may not contain <"] * 2
+    first, second = dead
+    shown = cli.json("deadletters", "show", str(first["id"]))
+    assert shown["payload"]["values"]["name"] == "Alpha <GmbH>"
+    assert "name may not contain <" in cli("deadletters", "show", str(first["id"]))
+    assert "dead letters" in cli("deadletters", "list")
+    payload = tmp_path / "fix.json"
+    payload.write_text(json.dumps({"name": "Alpha GmbH"}), encoding="utf-8")
+    out = cli("deadletters", "retry", str(first["id"]), "--payload", str(payload))
+    assert "delivered 2, dead 0" in out
+    assert systems.by_vat("erp")["DE1"][1].name == "Alpha GmbH"
+    assert systems.by_vat("crm")["DE1"][1].name == "Alpha GmbH"
+    assert f"job {second['id']} skipped" in cli("deadletters", "skip", str(second["id"]))
+    assert cli.json("deadletters", "list") == []
+    cli("deadletters", "skip", str(second["id"]), code=1)  # no longer a dead letter
+    assert systems.by_vat("erp")["DE2"][1].name == "Beta"
+
+
+def test_audit_filters_by_field_link_and_time(setup: tuple[Cli, Systems]) -> None:
+    cli, systems = setup
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    cli("sync", "--once")
+    systems.edit("crm", crm_id, name="Alpha GmbH", website="https://alpha.de")
+    cli("sync", "--once")
+    events = cli.json("audit")
+    assert [e["reason"] for e in events] == ["create", "sync", "sync"]
+    (name,) = cli.json("audit", "--field", "name")
+    assert (name["old_value"], name["new_value"]) == ("Alpha", "Alpha GmbH")
+    assert (name["source_system"], name["target_system"], name["actor"]) == (
+        "crm",
+        "erp",
+        "syncline",
+    )
+    assert len(cli.json("audit", "--link", str(name["link_id"]))) == 3
+    assert cli.json("audit", "--link", "999") == []
+    assert cli.json("audit", "--since", "2999-01-01") == []
+    assert len(cli.json("audit", "--since", "2000-01-01T00:00:00")) == 3
+    table = cli("audit", "--field", "name")
+    assert "│ name  │" in table and "│ crm  │ erp │ sync   │" in table
+    assert "not an ISO date" in cli("audit", "--since", "yesterday", code=2)

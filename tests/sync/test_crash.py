@@ -1,0 +1,62 @@
+"""Crash safety (ARCHITECTURE.md §3.10): a write whose outcome a crash hid is never repeated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncline.store import Store
+from tests.sync.harness import FakeClock, Systems, config, engine
+
+
+class CrashError(Exception):
+    """The process died here."""
+
+
+def _crash_after_writing(step: str) -> None:
+    if step == "deliver.written":
+        raise CrashError(step)
+
+
+def test_a_create_whose_outcome_was_lost_is_found_by_key_not_repeated(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, clock = Systems(tmp_path), FakeClock()
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    with pytest.raises(CrashError):
+        engine(store, systems, clock, checkpoint=_crash_after_writing).run_cycle("parties")
+    assert len(systems.rows("erp")) == 1, "written, but the store never heard of it"
+    clock.advance(600)  # past any lease: the job is in doubt
+    restarted = engine(store, systems, clock)
+    report = restarted.run_cycle("parties")
+    # the copy is found (by capture, or by the worker's recovery) and adopted, not re-created
+    assert report.delivery.delivered == 0
+    (erp_id,) = systems.rows("erp")
+    (link,) = restarted.links("parties")
+    assert (link.id_a, link.id_b, link.state) == (crm_id, erp_id, "active")
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    restarted.run_cycle("parties")
+    assert systems.rows("erp")[erp_id].name == "Alpha GmbH"
+    assert len(systems.rows("erp")) == 1
+    assert restarted.run_cycle("parties").planned_writes == 0
+
+
+def test_a_record_deleted_while_its_create_was_in_doubt_is_removed_again(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, clock = Systems(tmp_path), FakeClock()
+    cfg = config(delete="propagate")
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    with pytest.raises(CrashError):
+        engine(store, systems, clock, config=cfg, checkpoint=_crash_after_writing).run_cycle(
+            "parties"
+        )
+    systems.delete("crm", crm_id)
+    clock.advance(600)
+    restarted = engine(store, systems, clock, config=cfg)
+    restarted.run_cycle("parties")
+    restarted.run_cycle("parties")
+    assert systems.rows("erp") == {} and systems.rows("crm") == {}
+    assert [lk.state for lk in restarted.links("parties")] == ["deleted"]
+    assert restarted.run_cycle("parties").planned_writes == 0
