@@ -10,6 +10,9 @@ from rich.table import Table
 
 from syncline.cli.common import ConfigOption, JsonOption, console, emit, open_runtime
 from syncline.errors import SynclineError
+from syncline.flows.base import RunOptions
+from syncline.flows.registry import build_flow
+from syncline.flows.schedule import due_flows
 from syncline.load.suggester import FuzzySuggester
 from syncline.runtime import Runtime
 from syncline.sync import CycleReport, SyncEngine
@@ -49,7 +52,11 @@ def sync(
     map_name: MapOption = None,
     once: Annotated[bool, typer.Option("--once", help="Run one cycle and exit.")] = False,
     every: Annotated[
-        float | None, typer.Option("--every", help="Repeat every SECONDS until interrupted.")
+        float | None,
+        typer.Option(
+            "--every",
+            help="Repeat every SECONDS until interrupted; between cycles, run due flows.",
+        ),
     ] = None,
     config: ConfigOption = None,
 ) -> None:
@@ -63,6 +70,7 @@ def sync(
             raise typer.BadParameter(str(exc.args[0])) from None
         engine = engine_for(runtime)
         failed = False
+        flows_started: dict[str, float] = {}
         while True:
             started = time.monotonic()
             for name in names:
@@ -71,9 +79,29 @@ def sync(
                 failed = failed or bool(report.capture.errors or report.delivery.dead)
             if every is None:
                 break
+            if map_name is None:
+                _run_due_flows(runtime, flows_started)
             time.sleep(max(0.0, every - (time.monotonic() - started)))
         if failed:
             raise typer.Exit(1)
+
+
+def _run_due_flows(runtime: Runtime, started: dict[str, float]) -> None:
+    """Between cycles of a long-running sync: every enabled flow whose schedule is due."""
+    for name in due_flows(runtime.config, started, time.monotonic()):
+        started[name] = time.monotonic()
+        try:
+            flow = build_flow(runtime.config, runtime.store, runtime.connector, name)
+            report = flow.run(RunOptions())
+        except SynclineError as exc:  # one flow failing must not stop the sync service
+            console.print(f"flow {name}: [red]failed[/red] {exc}", highlight=False)
+            continue
+        errors = f", [red]{len(report.errors)} error(s)[/red]" if report.errors else ""
+        console.print(
+            f"flow {name}: {report.transitions} step(s), {report.finished} finished, "
+            f"{report.waiting} waiting{errors} ({report.seconds:.2f} s)",
+            highlight=False,
+        )
 
 
 def plan(
