@@ -179,33 +179,26 @@ class Connector(Protocol):
     def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
         """Records of ``entity`` modified strictly after ``since`` (all when None), oldest
         first, at most ``limit``. Raises TransientError / AuthError / PermanentError."""
-        ...
 
     def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
         """The current state of the given records; ids that do not exist are omitted."""
-        ...
 
     def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         """Apply a batch; one result per request, in order. A transient failure of the whole
         batch raises TransientError and writes nothing (or only what is idempotent to repeat);
         a per-record validation failure is reported in that record's result."""
-        ...
 
     def list_ids(self, entity: str) -> list[str]:
         """Every existing id of ``entity``, archived ones included (for delete detection)."""
-        ...
 
     def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
         """All records of ``entity``, archived ones included, in pages."""
-        ...
 
     def health(self) -> Health:
         """Probe the system; never raises."""
-        ...
 
     def close(self) -> None:
         """Release connections."""
-        ...
 
 
 def chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
