@@ -81,7 +81,10 @@ def cursor_pages(
         for record in batch.records:
             digest = record_hash(record, digests)
             seen = window.get(record.native_id)
-            if seen is None or seen[0] != digest:
+            stamp = record.modified_at.isoformat() if record.modified_at is not None else None
+            # a re-read inside the window is dropped; a record changed again since is not,
+            # even when it went back to content seen before (A -> B -> A)
+            if seen is None or seen[0] != digest or (stamp is not None and seen[1] != stamp):
                 fresh.append(record)
             if record.modified_at is not None:
                 window[record.native_id] = [digest, record.modified_at.isoformat()]

@@ -1,0 +1,23 @@
+"""An edit back to content capture saw before is still a change (A -> B -> A)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from syncline.store import Store
+from tests.sync.harness import FakeClock, Systems, config, engine
+
+
+def test_an_edit_back_to_the_value_the_leader_overwrote_flows(
+    store: Store, tmp_path: Path
+) -> None:
+    systems = Systems(tmp_path)
+    crm_id = systems.create("crm", name="Delta", vat_id="V1")
+    systems.create("erp", name="Epsilon", vat_id="V1")
+    sync = engine(store, systems, FakeClock(), config=config(conflict={"leading": "erp"}))
+    sync.run_cycle("parties")  # twins linked by key; the ERP leads: the CRM becomes Epsilon
+    assert systems.by_vat("crm")["V1"][1].name == "Epsilon"
+    systems.edit("crm", crm_id, name="Delta")  # back to what capture saw at first
+    sync.run_cycle("parties")
+    sync.run_cycle("parties")
+    assert systems.by_vat("erp")["V1"][1].name == "Delta"
