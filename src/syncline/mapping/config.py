@@ -142,6 +142,14 @@ class MapConfig(Strict):
     overlap_seconds: float = Field(
         default=5.0, ge=0, description="Cursor capture re-reads this many seconds back."
     )
+    scan_every: float = Field(
+        default=900.0,
+        ge=0,
+        description=(
+            "Seconds between full scans of a system that also offers cursor or push capture "
+            "(finds hard deletes, lost webhooks, changes a cursor cannot see); 0: never."
+        ),
+    )
     schedule: Schedule = Field(default_factory=Schedule)
     enabled: bool = True
 

@@ -20,7 +20,7 @@ from syncline.mapping import SynclineConfig
 from syncline.store import Store
 from syncline.store.audit import AuditEvent, query_events
 from syncline.store.conflicts import ConflictItem, list_conflicts
-from syncline.store.cursors import load_cursor
+from syncline.store.cursors import CursorState, load_cursor, save_cursor
 from syncline.store.inbox import pending_events
 from syncline.store.links import (
     Link,
@@ -251,7 +251,8 @@ class SyncEngine:
         self._plan_decided(ctx, side, report)
         connector = ctx.connectors[side]
         limit = self.page_size or connector.capabilities.read_batch_size
-        for mode in capture_modes(connector, ctx.entity):
+        modes = capture_modes(connector, ctx.entity)
+        for mode in modes:
             if mode == Capture.CURSOR:
                 with self._tx() as conn:
                     state = load_cursor(conn, ctx.name, connector.system, ctx.entity)
@@ -269,13 +270,40 @@ class SyncEngine:
                     self._events(connector.system, ctx.entity), connector, ctx.entity, limit
                 )
             else:
-                seen: set[str] = set()
-                for page in scan_pages(connector, ctx.entity, seen):
-                    self._plan_page(ctx, side, page, report)
-                self._scan_deletes(ctx, side, seen, report)
+                self._full_scan(ctx, side, report)
                 continue
             for page in pages:
                 self._plan_page(ctx, side, page, report)
+        if Capture.SCAN not in modes and connector.capabilities.can_capture(
+            ctx.entity, Capture.SCAN
+        ):
+            self._periodic_scan(ctx, side, report)
+
+    def _full_scan(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
+        seen: set[str] = set()
+        for page in scan_pages(ctx.connectors[side], ctx.entity, seen):
+            self._plan_page(ctx, side, page, report)
+        self._scan_deletes(ctx, side, seen, report)
+
+    def _periodic_scan(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
+        """Beside a cursor or webhooks, a full scan every ``scan_every`` seconds: it finds hard
+        deletes, lost webhooks and changes a cursor cannot see, so correctness never depends
+        on the push channel alone."""
+        every = ctx.config.scan_every
+        if every <= 0:
+            return
+        key = f"{ctx.entity}#scan"
+        now = self.clock()
+        with self._tx() as conn:
+            last = load_cursor(conn, ctx.name, ctx.system(side), key).saved_at
+            if last is None:  # the first capture read everything: the clock starts now
+                save_cursor(conn, ctx.name, ctx.system(side), key, CursorState(saved_at=now))
+                return
+        if (now - last).total_seconds() < every:
+            return
+        self._full_scan(ctx, side, report)
+        with self._tx() as conn:
+            save_cursor(conn, ctx.name, ctx.system(side), key, CursorState(saved_at=now))
 
     def _events(self, system: str, entity: str) -> Callable[[int], list[Any]]:
         def fetch(limit: int) -> list[Any]:

@@ -123,7 +123,8 @@ class SqlConnector:
         if settings.modified_column:
             col_type = self.table.c[settings.modified_column].type
             self._naive_time = not getattr(col_type, "timezone", False)
-        capture = {Capture.CURSOR} if settings.modified_column else {Capture.SCAN}
+        # a table can always be listed: a cursor finds changes, a periodic scan hard deletes
+        capture = {Capture.CURSOR, Capture.SCAN} if settings.modified_column else {Capture.SCAN}
         writable = {WriteOp.CREATE, WriteOp.UPDATE, WriteOp.DELETE}
         if "active" in settings.columns:
             writable.add(WriteOp.ARCHIVE)
