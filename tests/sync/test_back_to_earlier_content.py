@@ -8,9 +8,7 @@ from syncline.store import Store
 from tests.sync.harness import FakeClock, Systems, config, engine
 
 
-def test_an_edit_back_to_the_value_the_leader_overwrote_flows(
-    store: Store, tmp_path: Path
-) -> None:
+def test_an_edit_back_to_the_value_the_leader_overwrote_flows(store: Store, tmp_path: Path) -> None:
     systems = Systems(tmp_path)
     crm_id = systems.create("crm", name="Delta", vat_id="V1")
     systems.create("erp", name="Epsilon", vat_id="V1")
