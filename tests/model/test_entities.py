@@ -6,6 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -15,10 +16,12 @@ from syncline.model import (
     ENTITY_TYPES,
     Address,
     AddressKind,
+    CanonicalEntity,
     CaseType,
     Contact,
     DocumentLine,
     EntityValidationError,
+    Invoice,
     Money,
     Order,
     Party,
@@ -28,6 +31,7 @@ from syncline.model import (
     ServiceAgreement,
     ServiceCase,
     TimeEntry,
+    canonical_json,
     entity_type,
 )
 
@@ -187,3 +191,40 @@ def test_every_entity_is_registered_and_round_trips() -> None:
 
 def test_time_entry_hours() -> None:
     assert TimeEntry(work_date=date(2026, 1, 1), minutes=90).hours() == Decimal("1.5")
+
+
+def _reference_values(entity: CanonicalEntity) -> dict[str, Any]:
+    """The canonical form as first defined: python dump, then canonical_json."""
+    result: dict[str, Any] = canonical_json(entity.model_dump(mode="python"))
+    return result
+
+
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    quantity=st.decimals(min_value=0, max_value=10**6, allow_nan=False, places=3),
+    hours=st.integers(min_value=-14, max_value=14),
+    moment=st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+)
+def test_canonical_values_equal_the_reference_form(
+    amount: Decimal, quantity: Decimal, hours: int, moment: datetime
+) -> None:
+    """canonical_values (serialised in Rust) gives exactly the reference form for every
+    entity: normalised decimals (10.00 -> "10", 0E-2 -> "0"), datetimes in UTC, enum values."""
+    at = moment.replace(tzinfo=timezone(timedelta(hours=hours)))
+    money = Money(amount=amount, currency="NOK")
+    line = DocumentLine(product_code="P-1", quantity=quantity, unit_price=amount, discount=5)
+    samples: list[CanonicalEntity] = [
+        Party(name="Fjord Fisk AS", credit_limit=money, roles=["supplier", "customer"]),
+        Product(code="PUMP-10", name="Pumpe", list_price=money),
+        Order(number="SO-1", lines=[line], confirmed_at=at, order_date=at.date()),
+        Quote(number="Q-1", lines=[line, line], valid_until=at.date()),
+        Invoice(number="I-1", total_amount=amount, lines=[line], invoice_date=at.date()),
+        ServiceCase(title="Defect", case_type=CaseType.DEFECT, sla_due=at),
+        TimeEntry(work_date=at.date(), minutes=90, recorded_at=at),
+        ServiceAgreement(price=money, quantity=quantity, start_date=at.date()),
+    ]
+    for sample in samples:
+        assert sample.canonical_values() == _reference_values(sample), type(sample).__name__
+    assert samples[0].canonical_values()["credit_limit"]["amount"] == format(
+        amount.normalize() if amount != 0 else Decimal(0), "f"
+    )

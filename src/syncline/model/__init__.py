@@ -8,8 +8,10 @@ from syncline.model.base import (
     CurrencyCode,
     Email,
     EntityValidationError,
+    ExactDecimal,
     Money,
     UtcDateTime,
+    canonical_json,
 )
 from syncline.model.billing import (
     BillingDocument,
@@ -85,6 +87,7 @@ __all__ = [
     "DocumentLine",
     "Email",
     "EntityValidationError",
+    "ExactDecimal",
     "Invoice",
     "InvoiceState",
     "Money",
@@ -104,5 +107,6 @@ __all__ = [
     "ShipmentState",
     "TimeEntry",
     "UtcDateTime",
+    "canonical_json",
     "entity_type",
 ]

@@ -6,7 +6,6 @@ its own, :class:`EntityValidationError`; ``syncline.errors`` re-raises it as a `
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from datetime import UTC, date, datetime
@@ -14,8 +13,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Self
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from email_validator import EmailNotValidError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+)
+
+from syncline.model.emails import normal_email
 
 
 class EntityValidationError(ValueError):
@@ -48,26 +56,29 @@ def _country(value: str) -> str:
     return code
 
 
-@functools.lru_cache(maxsize=65_536)
-def _normal_email(value: str) -> str | EmailNotValidError:
-    # Validation is the costliest step of parsing a record, and a sync sees the same
-    # addresses over and over: the outcome (also a refusal) is remembered per text.
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return exc
-    return f"{checked.local_part}@{checked.domain.lower()}"
-
-
 def _email(value: str) -> str:
-    result = _normal_email(value.strip())
+    result = normal_email(value.strip())
     if isinstance(result, EmailNotValidError):
         raise ValueError(f"not a valid e-mail address: {result}")
     return result
 
 
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+def _decimal_text(value: Decimal) -> str:
+    # 10, 10.0 and 10.00 are the same amount; normalise so the hash agrees.
+    normal = value.normalize()
+    return format(normal if normal != 0 else Decimal(0), "f")
+
+
+def _utc_text(value: datetime) -> str:
+    return _utc(value).isoformat()
+
+
+UtcDateTime = Annotated[
+    datetime, AfterValidator(_utc), PlainSerializer(_utc_text, return_type=str, when_used="json")
+]
 """A timezone-aware datetime, converted to UTC."""
+ExactDecimal = Annotated[Decimal, PlainSerializer(_decimal_text, return_type=str, when_used="json")]
+"""An exact decimal; canonical (JSON) form without trailing zeros (``10.00`` -> ``"10"``)."""
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 CountryCode = Annotated[str, AfterValidator(_country)]
 Email = Annotated[str, AfterValidator(_email)]
@@ -78,22 +89,20 @@ class Money(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    amount: Decimal
+    amount: ExactDecimal
     currency: CurrencyCode = "EUR"
 
 
-def _canonical_json(value: Any) -> Any:
+def canonical_json(value: Any) -> Any:
     """Turn dumped model data into JSON-able values whose text is stable across processes."""
     if isinstance(value, dict):
-        return {str(k): _canonical_json(v) for k, v in value.items()}
+        return {str(k): canonical_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_canonical_json(v) for v in value]
+        return [canonical_json(v) for v in value]
     if isinstance(value, Decimal):
-        # 10, 10.0 and 10.00 are the same amount; normalise so the hash agrees.
-        normal = value.normalize()
-        return format(normal if normal != 0 else Decimal(0), "f")
+        return _decimal_text(value)
     if isinstance(value, datetime):
-        return _utc(value).isoformat()
+        return _utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -127,9 +136,13 @@ class CanonicalEntity(BaseModel):
             raise EntityValidationError(cls.entity_name or cls.__name__, problems) from None
 
     def canonical_values(self) -> dict[str, Any]:
-        """All fields as stable JSON-able values (Decimals normalised, datetimes in UTC)."""
-        result: dict[str, Any] = _canonical_json(self.model_dump(mode="python"))
-        return result
+        """All fields as stable JSON-able values (Decimals normalised, datetimes in UTC).
+
+        Serialised by pydantic-core: every Decimal and datetime field is an
+        :data:`ExactDecimal` or :data:`UtcDateTime`, whose JSON form is the canonical text
+        (:func:`canonical_json` gives the same for plain Python values).
+        """
+        return self.model_dump(mode="json")
 
     def content_hash(self) -> str:
         """SHA-256 over the canonical field values; independent of field order and process."""
@@ -142,4 +155,4 @@ def sorted_unique(values: list[str]) -> list[str]:
     return sorted(dict.fromkeys(values))
 
 
-Quantity = Annotated[Decimal, Field(ge=0)]
+Quantity = Annotated[ExactDecimal, Field(ge=0)]

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from syncline.model.base import CanonicalEntity, CurrencyCode
+from syncline.model.base import CanonicalEntity, CurrencyCode, ExactDecimal
 from syncline.model.sales import DocumentLine
 
 
@@ -33,10 +33,10 @@ class BillingDocument(CanonicalEntity):
     invoice_date: date | None = None
     due_date: date | None = None
     origin: str | None = None
-    untaxed_amount: Decimal = Decimal(0)
-    tax_amount: Decimal = Decimal(0)
-    total_amount: Decimal = Decimal(0)
-    amount_to_pay: Decimal = Decimal(0)
+    untaxed_amount: ExactDecimal = Decimal(0)
+    tax_amount: ExactDecimal = Decimal(0)
+    total_amount: ExactDecimal = Decimal(0)
+    amount_to_pay: ExactDecimal = Decimal(0)
     lines: list[DocumentLine] = Field(default_factory=list)
 
 

@@ -12,7 +12,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from syncline.model.base import CanonicalEntity, CurrencyCode, Money, Quantity, UtcDateTime
+from syncline.model.base import (
+    CanonicalEntity,
+    CurrencyCode,
+    ExactDecimal,
+    Money,
+    Quantity,
+    UtcDateTime,
+)
 
 
 class OpportunityStatus(StrEnum):
@@ -54,8 +61,8 @@ class DocumentLine(CanonicalEntity):
     description: str = ""
     quantity: Quantity = Decimal(1)
     unit: str = "u"
-    unit_price: Decimal = Decimal(0)
-    discount: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    unit_price: ExactDecimal = Decimal(0)
+    discount: ExactDecimal = Field(default=Decimal(0), ge=0, le=100)
 
     def amount(self) -> Decimal:
         """Line amount after discount, in the document's currency."""

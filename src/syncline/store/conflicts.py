@@ -57,7 +57,7 @@ def open_conflicts_for_links(
         query = select(conflicts).where(
             conflicts.c.link_id.in_(ids[start : start + 500]), conflicts.c.state == "open"
         )
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query).mappings().all():
             result[(row["link_id"], row["field"])] = _item(row)
     return result
 

@@ -65,7 +65,7 @@ def links_by_native_ids(
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
         query = select(links).where(links.c.map_name == map_name, column.in_(part))
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query).mappings().all():
             link = _link(row)
             result.setdefault(str(link.native_id(side)), []).append(link)
     return result
@@ -96,6 +96,11 @@ def create_links(
         }
         for a, b in pairs
     ]
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot order RETURNING rows, so SQLAlchemy would insert row by row; its
+        # multi-row INSERTs hand out increasing ids in row order, so sorted ids are in order
+        ids = conn.execute(insert(links).returning(links.c.id), rows).scalars()
+        return sorted(int(i) for i in ids)
     statement = insert(links).returning(links.c.id, sort_by_parameter_order=True)
     return [int(i) for i in conn.execute(statement, rows).scalars()]
 
@@ -110,7 +115,7 @@ def get_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, Link]:
     ids = list(dict.fromkeys(link_ids))
     for start in range(0, len(ids), 500):
         query = select(links).where(links.c.id.in_(ids[start : start + 500]))
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query).mappings().all():
             result[row["id"]] = _link(row)
     return result
 

@@ -116,9 +116,8 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
             }
         )
     if rows:
-        statement = insert(outbox).returning(
-            outbox.c.idempotency_key, outbox.c.id, sort_by_parameter_order=True
-        )
+        # matched by key: any order will do (SQLite inserts row by row for a sorted one)
+        statement = insert(outbox).returning(outbox.c.idempotency_key, outbox.c.id)
         existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
     return [existing[k] for k in keys]
 
@@ -147,7 +146,7 @@ def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, 
         query = select(outbox).where(
             outbox.c.link_id.in_(ids[start : start + 500]), outbox.c.state.in_(OPEN_STATES)
         )
-        for row in conn.execute(query.order_by(outbox.c.id)).mappings():
+        for row in conn.execute(query.order_by(outbox.c.id)).mappings().all():
             job = _job(row)
             result.setdefault(int(row["link_id"]), []).append(job)
     return result
@@ -199,7 +198,7 @@ def claim(
         query = query.where(outbox.c.target_system.not_in(list(blocked_systems)))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=outbox)
-    rows = list(conn.execute(query).mappings())
+    rows = conn.execute(query).mappings().all()
     jobs: list[OutboxJob] = []
     seen_links: set[int] = set()
     for row in rows:

@@ -134,7 +134,7 @@ def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snaps
     ids = list(dict.fromkeys(link_ids))
     for start in range(0, len(ids), 500):
         query = select(snapshots).where(snapshots.c.link_id.in_(ids[start : start + 500]))
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query).mappings().all():
             result[row["link_id"]] = _unpack(row["link_id"], row)
     return result
 

@@ -242,7 +242,7 @@ class SqlConnector:
                 query = query.where(modified > at)
         try:
             with self.engine.connect() as conn:
-                rows = list(conn.execute(query).mappings())
+                rows = conn.execute(query).mappings().all()
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
         records = [self._record(r) for r in rows]
@@ -258,7 +258,7 @@ class SqlConnector:
                 for part in chunked(list(native_ids), 500):
                     keys = [self._native_key(i) for i in part]
                     query = select(self.table).where(self.key.in_(keys), self._alive())
-                    for row in conn.execute(query).mappings():
+                    for row in conn.execute(query).mappings().all():
                         record = self._record(row)
                         found[record.native_id] = record
         except SQLAlchemyError as exc:
@@ -277,7 +277,7 @@ class SqlConnector:
             with self.engine.connect() as conn:
                 for part in chunked(list(values), 500):
                     query = select(self.table).where(column.in_(list(part)), self._alive())
-                    result.extend(self._record(r) for r in conn.execute(query).mappings())
+                    result.extend(self._record(r) for r in conn.execute(query).mappings().all())
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
         return result
@@ -302,7 +302,7 @@ class SqlConnector:
                 query = query.where(self.key > last)
             try:
                 with self.engine.connect() as conn:
-                    rows = list(conn.execute(query.limit(self.settings.read_batch_size)).mappings())
+                    rows = conn.execute(query.limit(self.settings.read_batch_size)).mappings().all()
             except SQLAlchemyError as exc:
                 raise self._transient(exc) from None
             if not rows:
@@ -412,16 +412,28 @@ class SqlConnector:
             if self.settings.key_kind == "uuid":
                 row[self.settings.key_column] = str(uuid.uuid4())
             rows.append(row)
-        statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
-        stored = conn.execute(statement, rows).mappings()
-        return [(str(row[self.settings.key_column]), self._version(row)) for row in stored]
+        key = self.settings.key_column
+        if conn.dialect.name != "sqlite" or not (self._int_key or self.settings.key_kind == "uuid"):
+            statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
+            stored = conn.execute(statement, rows).mappings().all()
+        else:
+            # SQLite cannot order RETURNING rows, so SQLAlchemy would insert row by row. In
+            # multi-row INSERTs the database hands out increasing integer keys in row order;
+            # uuid keys are ours: either way each row finds its request again.
+            returned = conn.execute(insert(self.table).returning(*self.table.c), rows).mappings()
+            if self._int_key:
+                stored = sorted(returned, key=lambda r: int(r[key]))
+            else:
+                by_key = {str(r[key]): r for r in returned}
+                stored = [by_key[str(row[key])] for row in rows]
+        return [(str(row[key]), self._version(row)) for row in stored]
 
     def _current(self, conn: Connection, ids: list[str]) -> dict[str, RowMapping]:
         found: dict[str, RowMapping] = {}
         for part in chunked(ids, 500):
             keys = [self._native_key(i) for i in part]
             query = select(self.table).where(self.key.in_(keys), self._alive())
-            for row in conn.execute(query).mappings():
+            for row in conn.execute(query).mappings().all():
                 found[str(row[self.settings.key_column])] = row
         return found
 
