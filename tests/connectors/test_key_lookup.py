@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from syncline.connectors.base import WriteOp, WriteRequest, key_values, lookup_by_scan
+from syncline.connectors.base import WriteOp, WriteRequest, lookup_by_scan, loose_keys
 from syncline.model import Party
 from tests.connectors.memory import MemoryConnector
 
 
-def test_key_values_split_lists_and_ignore_case_space_and_blanks() -> None:
-    assert key_values(" Info@X.de ") == ["info@x.de"]
-    assert key_values(["A@x.de", "", None, "b@x.de"]) == ["a@x.de", "b@x.de"]
-    assert key_values(None) == [] and key_values("") == [] and key_values([]) == []
-    assert key_values(42) == [42]
+def test_loose_keys_split_lists_and_ignore_case_spacing_punctuation_and_blanks() -> None:
+    assert loose_keys(" Info@X.de ") == ["infoxde"]
+    assert loose_keys(["A@x.de", "", None, "b@x.de"]) == ["axde", "bxde"]
+    assert loose_keys("DE 136 695 976") == loose_keys("de136695976")
+    assert loose_keys(None) == [] and loose_keys("") == [] and loose_keys([]) == []
+    assert loose_keys(42) == [42]
 
 
 def test_lookup_by_scan_matches_any_item_of_a_list_field() -> None:
@@ -27,5 +28,7 @@ def test_lookup_by_scan_matches_any_item_of_a_list_field() -> None:
     found = lookup_by_scan(connector, "party", "emails", ["SALES@alpha.de"])
     assert [r.native_id for r in found] == [alpha]
     found = lookup_by_scan(connector, "party", "vat_id", ["DE2", "DE9"])
+    assert [r.native_id for r in found] == [beta]
+    found = lookup_by_scan(connector, "party", "vat_id", ["de 2"])
     assert [r.native_id for r in found] == [beta]
     assert lookup_by_scan(connector, "party", "vat_id", [None, ""]) == []

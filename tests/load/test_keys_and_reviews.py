@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syncline.load.keys import key_values
+from syncline.matching.keys import key_forms
 from syncline.store import Store
 from syncline.store.reviews import NewReview, add_reviews, count_open, decide, list_reviews
 
@@ -21,12 +21,12 @@ from syncline.store.reviews import NewReview, add_reviews, count_open, decide, l
     ],
 )
 def test_equal_keys_in_different_spellings_meet(field: str, first: object, second: object) -> None:
-    assert key_values(field, first) & key_values(field, second)
+    assert key_forms(field, first) & key_forms(field, second)
 
 
 def test_empty_and_different_keys_never_meet() -> None:
-    assert key_values("vat_id", None) == set() == key_values("emails", [])
-    assert not key_values("numbers", {"erp": "D1"}) & key_values("numbers", {"crm": "D1"})
+    assert key_forms("vat_id", None) == set() == key_forms("emails", [])
+    assert not key_forms("numbers", {"erp": "D1"}) & key_forms("numbers", {"crm": "D1"})
 
 
 def item(right_id: str, score: float) -> NewReview:

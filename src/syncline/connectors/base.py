@@ -220,15 +220,18 @@ class RecordPage:
         self.seen_tokens.add(token)
 
 
-def key_values(value: Any) -> list[Any]:
-    """The hashable key values of one canonical field value; a list contributes each item.
+def loose_keys(value: Any) -> list[Any]:
+    """Loose comparison forms of one canonical field value, for a key lookup by scan; a list
+    contributes each item. Text keeps only its letters and digits, case-folded, so spellings
+    meet (``DE 136 695 976`` and ``de136695976``; ``Info@X.de`` and ``info@x.de``).
 
-    Text is compared without surrounding space and case (``Info@X.de`` is ``info@x.de``).
+    Looser than the engine's normal form on purpose: a lookup finds candidates, and the engine
+    keeps those whose key is equal in its normal form (``syncline.matching.keys``).
     """
     items = value if isinstance(value, list | tuple | set | frozenset) else [value]
     result = []
     for item in items:
-        key = item.strip().casefold() if isinstance(item, str) else item
+        key = "".join(c for c in item.casefold() if c.isalnum()) if isinstance(item, str) else item
         if key not in (None, "") and not isinstance(key, dict | list):
             result.append(key)
     return result
@@ -237,11 +240,11 @@ def key_values(value: Any) -> list[Any]:
 def lookup_by_scan(
     connector: Connector, entity: str, field: str, values: Sequence[Any]
 ) -> list[NativeRecord]:
-    """Live records of ``entity`` whose ``field`` equals one of ``values`` (a list-valued field:
-    any item), found by a full scan: a deterministic-key lookup for systems that cannot search
+    """Live records of ``entity`` whose ``field`` loosely equals one of ``values`` (see
+    :func:`loose_keys`; a list-valued field: any item), found by a full scan: a deterministic-key lookup for systems that cannot search
     by that field. Cost grows with the system's size, so the engine calls it only for records
     that have no link yet."""
-    wanted = {k for v in values for k in key_values(v)}
+    wanted = {k for v in values for k in loose_keys(v)}
     if not wanted:
         return []
     found: list[NativeRecord] = []
@@ -249,7 +252,7 @@ def lookup_by_scan(
         for record in page:
             if record.deleted or record.data is None:
                 continue
-            have = key_values(record.data.canonical_values().get(field))
+            have = loose_keys(record.data.canonical_values().get(field))
             if wanted.intersection(have):
                 found.append(record)
     return found
@@ -275,6 +278,6 @@ __all__ = [
     "WriteRequest",
     "WriteResult",
     "chunked",
-    "key_values",
+    "loose_keys",
     "lookup_by_scan",
 ]

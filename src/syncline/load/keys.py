@@ -1,9 +1,9 @@
 """Deterministic keys (``match.keys`` of a map): equal values link records outright.
 
-Values are compared in a normal form (VAT ids compacted, e-mails lower-cased, phone numbers in
-E.164, other text case-folded with single spaces); a list field matches on any element. A value
-shared by more than one record on either side is ambiguous and links nothing; so does a record
-whose values point at different partners.
+Values are compared in the normal form of :mod:`syncline.matching.keys` (the same as the
+sync engine's); a list field matches on any element. A value shared by more than one record on
+either side is ambiguous and links nothing; so does a record whose values point at different
+partners.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncline.connectors.base import NativeRecord
-from syncline.matching import normalize_email, normalize_phone, normalize_vat
+from syncline.matching.keys import key_forms
 from syncline.sync.context import MapContext
 from syncline.sync.fields import SharedField
 
@@ -27,33 +27,12 @@ class KeyPair:
     key: str
 
 
-def _text(field: str, value: str) -> str:
-    if "vat" in field:
-        return normalize_vat(value) or " ".join(value.split()).casefold()
-    if "email" in field:
-        return normalize_email(value) or value.strip().casefold()
-    if "phone" in field or "mobile" in field:
-        return normalize_phone(value, None) or "".join(c for c in value if c.isdigit())
-    return " ".join(value.split()).casefold()
-
-
-def key_values(field: str, value: Any) -> set[str]:
-    """The comparable forms of one field value (several for lists and dicts)."""
-    if value is None or value in ("", [], {}):
-        return set()
-    if isinstance(value, dict):
-        return {f"{k}:{_text(field, str(v))}" for k, v in value.items() if v not in (None, "")}
-    if isinstance(value, list | tuple | set):
-        return {v for item in value for v in key_values(field, item)}
-    return {text} if (text := _text(field, str(value))) else set()
-
-
 def _index(records: Mapping[str, NativeRecord], field: str, convert: Any) -> dict[str, set[str]]:
     index: dict[str, set[str]] = {}
     for native_id, record in records.items():
         assert record.data is not None
         raw = record.data.canonical_values().get(field)
-        for value in key_values(field, convert(raw)):
+        for value in key_forms(field, convert(raw)):
             index.setdefault(value, set()).add(native_id)
     return index
 
@@ -101,4 +80,4 @@ def paired_ids(pairs: Iterable[KeyPair]) -> tuple[set[str], set[str]]:
     return {p.a_id for p in items}, {p.b_id for p in items}
 
 
-__all__ = ["KeyPair", "key_pairs", "key_values", "paired_ids"]
+__all__ = ["KeyPair", "key_pairs", "paired_ids"]

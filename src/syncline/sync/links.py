@@ -14,7 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import NativeRecord, key_values
+from syncline.connectors.base import NativeRecord
+from syncline.matching.keys import key_forms
 from syncline.store.links import Link, Side, links_by_native_ids
 from syncline.store.schema import review_items
 from syncline.store.types import utcnow
@@ -108,6 +109,34 @@ def resolve_refs(conn: Connection, values: dict[str, Any]) -> tuple[dict[str, An
     return resolved, waiting
 
 
+def _raw_items(values: Sequence[Any]) -> list[Any]:
+    """The plain values to ask a connector for (list items one by one, blanks dropped)."""
+    items = [i for v in values for i in (v if isinstance(v, list | tuple) else [v])]
+    return [i for i in items if isinstance(i, str | int) and i != ""]
+
+
+def lookup_keys(
+    ctx: MapContext, target: Side, field: str, values: Sequence[Any]
+) -> list[NativeRecord]:
+    """Live records of ``target`` whose key ``field`` equals one of ``values`` in the normal
+    form of :mod:`syncline.matching.keys` (the initial load's rule too).
+
+    The connector is asked for the raw values and their normal forms; what it returns is held
+    to the normal form here, since a connector may compare more loosely or more strictly.
+    """
+    connector = ctx.connectors[target]
+    wanted = {form for v in values for form in key_forms(field, v)}
+    if not wanted or not isinstance(connector, KeyLookup):
+        return []
+    asked = list(dict.fromkeys([*_raw_items(values), *sorted(wanted)]))
+    return [
+        record
+        for record in connector.lookup(ctx.entity, field, asked)
+        if record.data is not None
+        and wanted & key_forms(field, record.data.canonical_values().get(field))
+    ]
+
+
 def find_partners(
     ctx: MapContext, side: Side, records: Sequence[NativeRecord]
 ) -> dict[str, NativeRecord]:
@@ -117,9 +146,8 @@ def find_partners(
     several records of the other side is ambiguous and links nothing.
     """
     target = other(side)
-    connector = ctx.connectors[target]
     keys = ctx.config.match.keys
-    if not keys or not isinstance(connector, KeyLookup):
+    if not keys or not isinstance(ctx.connectors[target], KeyLookup):
         return {}
     by_name = {f.field_a: f for f in ctx.fields}
     result: dict[str, NativeRecord] = {}
@@ -128,30 +156,28 @@ def find_partners(
         shared = by_name.get(key)
         if shared is None or not remaining:
             continue
-        wanted: dict[str, tuple[list[Any], list[Any]]] = {}
+        field = shared.name(target)
+        wanted: dict[str, tuple[set[str], Any]] = {}
         for record in remaining:
             assert record.data is not None
             raw = ctx.transformed(
                 shared, record.data.canonical_values().get(shared.name(side)), target
             )
-            raw_items = raw if isinstance(raw, list | tuple) else [raw]
-            normal = key_values(raw)
-            if normal:
-                wanted[record.native_id] = (normal, [v for v in raw_items if v not in (None, "")])
+            forms = key_forms(field, raw)
+            if forms:
+                wanted[record.native_id] = (forms, raw)
         if not wanted:
             continue
-        asked = list(dict.fromkeys(v for _, raws in wanted.values() for v in raws))
-        found = connector.lookup(ctx.entity, shared.name(target), asked)
-        candidates: dict[Any, dict[str, NativeRecord]] = {}
+        found = lookup_keys(ctx, target, field, [raw for _, raw in wanted.values()])
+        candidates: dict[str, dict[str, NativeRecord]] = {}
         for candidate in found:
             assert candidate.data is not None
-            value = candidate.data.canonical_values().get(shared.name(target))
-            for item in key_values(value):
-                candidates.setdefault(item, {})[candidate.native_id] = candidate
-        for native_id, (normal, _) in wanted.items():
+            for form in key_forms(field, candidate.data.canonical_values().get(field)):
+                candidates.setdefault(form, {})[candidate.native_id] = candidate
+        for native_id, (forms, _) in wanted.items():
             options: dict[str, NativeRecord] = {}
-            for item in normal:
-                options.update(candidates.get(item, {}))
+            for form in forms:
+                options.update(candidates.get(form, {}))
             if len(options) == 1:
                 result[native_id] = next(iter(options.values()))
         remaining = [r for r in remaining if r.native_id not in result]
@@ -163,16 +189,13 @@ def created_copy(
 ) -> str | None:
     """The native id of the record a create with ``values`` made on ``target``, found by the
     map's deterministic keys (one live, unlinked match), or None."""
-    connector = ctx.connectors[target]
-    if not isinstance(connector, KeyLookup):
-        return None
     by_name = {f.field_a: f for f in ctx.fields}
     for key in ctx.config.match.keys:
         shared = by_name.get(key)
         value = values.get(shared.name(target)) if shared is not None else None
         if shared is None or value in (None, "", [], {}):
             continue
-        found = connector.lookup(ctx.entity, shared.name(target), [value])
+        found = lookup_keys(ctx, target, shared.name(target), [value])
         if len(found) != 1:
             continue
         if not links_by_native_ids(conn, ctx.name, target, [found[0].native_id]):
@@ -219,5 +242,6 @@ __all__ = [
     "add_review_item",
     "created_copy",
     "find_partners",
+    "lookup_keys",
     "resolve_refs",
 ]
