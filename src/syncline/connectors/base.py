@@ -241,9 +241,9 @@ def lookup_by_scan(
     connector: Connector, entity: str, field: str, values: Sequence[Any]
 ) -> list[NativeRecord]:
     """Live records of ``entity`` whose ``field`` loosely equals one of ``values`` (see
-    :func:`loose_keys`; a list-valued field: any item), found by a full scan: a deterministic-key lookup for systems that cannot search
-    by that field. Cost grows with the system's size, so the engine calls it only for records
-    that have no link yet."""
+    :func:`loose_keys`; a list-valued field: any item), found by a full scan: a
+    deterministic-key lookup for systems that cannot search by that field. Cost grows with
+    the system's size, so the engine calls it only for records that have no link yet."""
     wanted = {k for v in values for k in loose_keys(v)}
     if not wanted:
         return []
@@ -278,6 +278,6 @@ __all__ = [
     "WriteRequest",
     "WriteResult",
     "chunked",
-    "loose_keys",
     "lookup_by_scan",
+    "loose_keys",
 ]
