@@ -12,12 +12,12 @@ import pytest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.demo.bottlecrm import CrmInstance, start, stop
 from syncline.store import Store
-from tests.connectors.bottlecrm.conftest import settings_for as crm_settings_for
 from tests.connectors.tryton.conftest import (  # noqa: F401 - fixtures shared with the connector tests
     tryton_connector,
     tryton_instance,
     tryton_settings,
 )
+from tests.support.live_systems import bottlecrm_settings_for
 
 
 @pytest.fixture
@@ -39,6 +39,6 @@ def crm_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrmInstan
 
 @pytest.fixture(scope="session")
 def crm_connector(crm_instance: CrmInstance) -> Iterator[BottleCrmConnector]:
-    connector = BottleCrmConnector("crm", crm_settings_for(crm_instance))
+    connector = BottleCrmConnector("crm", bottlecrm_settings_for(crm_instance))
     yield connector
     connector.close()

@@ -1,7 +1,6 @@
-"""The real demo systems for tests outside their connector's folder: a trytond and a BottleCRM
-on fresh copies of their cached templates, connector settings for them, and context managers
-that stop them again. The connectors' own conftests keep their fixtures; these helpers are the
-same steps, shareable by any test package (the web tests use them)."""
+"""The real demo systems for tests: a trytond and a BottleCRM on fresh copies of their cached
+templates, connector settings for them, and context managers that stop them again; used by the
+connectors' conftests, the flows and the web tests alike."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from syncline.demo.bottlecrm import CrmInstance
 from syncline.demo.tryton import TrytonInstance
 
 
-def tryton_settings(instance: TrytonInstance, **overrides: object) -> TrytonSettings:
+def tryton_settings_for(instance: TrytonInstance, **overrides: object) -> TrytonSettings:
     """Connector settings for a running demo trytond."""
     values: dict[str, object] = {
         "url": instance.url,
@@ -31,7 +30,7 @@ def tryton_settings(instance: TrytonInstance, **overrides: object) -> TrytonSett
     return TrytonSettings.model_validate(values)
 
 
-def bottlecrm_settings(instance: CrmInstance, **overrides: object) -> BottleCrmSettings:
+def bottlecrm_settings_for(instance: CrmInstance, **overrides: object) -> BottleCrmSettings:
     """Connector settings for a running demo BottleCRM."""
     values: dict[str, object] = {
         "url": instance.url,
@@ -68,7 +67,7 @@ def tryton_connector(
     instance: TrytonInstance, system: str = "erp", **overrides: object
 ) -> Iterator[TrytonConnector]:
     """A connector to ``instance``; ``overrides`` change its settings (``retries=0``)."""
-    connector = connect(system, tryton_settings(instance, **overrides))
+    connector = connect(system, tryton_settings_for(instance, **overrides))
     try:
         yield connector
     finally:
@@ -77,7 +76,7 @@ def tryton_connector(
 
 @contextmanager
 def bottlecrm_connector(instance: CrmInstance, system: str = "crm") -> Iterator[BottleCrmConnector]:
-    connector = BottleCrmConnector(system, bottlecrm_settings(instance))
+    connector = BottleCrmConnector(system, bottlecrm_settings_for(instance))
     try:
         yield connector
     finally:
@@ -86,9 +85,9 @@ def bottlecrm_connector(instance: CrmInstance, system: str = "crm") -> Iterator[
 
 __all__ = [
     "bottlecrm_connector",
-    "bottlecrm_settings",
+    "bottlecrm_settings_for",
     "running_bottlecrm",
     "running_tryton",
     "tryton_connector",
-    "tryton_settings",
+    "tryton_settings_for",
 ]

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from pydantic import SecretStr
 
 from syncline.connectors.base import WriteOp, WriteRequest
-from syncline.connectors.bottlecrm import BottleCrmConnector, BottleCrmSettings, WebhookVerifier
+from syncline.connectors.bottlecrm import BottleCrmConnector, WebhookVerifier
 from syncline.demo.bottlecrm import CrmInstance, register_webhook, start, stop
 from syncline.demo.process import free_port
 from syncline.model import Contact, Party
 from syncline.store import Store
 from syncline.web.webhooks import StoreInbox, bottlecrm_webhook_router
+from tests.support.live_systems import bottlecrm_settings_for
 
 
 @dataclass
@@ -75,20 +75,9 @@ def bottlecrm(
         stop(state_dir)
 
 
-def settings_for(instance: CrmInstance, **overrides: object) -> BottleCrmSettings:
-    values: dict[str, object] = {
-        "url": instance.url,
-        "token": SecretStr(instance.token),
-        "webhook_secret": SecretStr(instance.webhook_secret or ""),
-        "timeout_seconds": 30.0,
-    }
-    values.update(overrides)
-    return BottleCrmSettings.model_validate(values)
-
-
 @pytest.fixture(scope="session")
 def bottlecrm_connector(bottlecrm: CrmInstance) -> Iterator[BottleCrmConnector]:
-    connector = BottleCrmConnector("crm", settings_for(bottlecrm))
+    connector = BottleCrmConnector("crm", bottlecrm_settings_for(bottlecrm))
     yield connector
     connector.close()
 

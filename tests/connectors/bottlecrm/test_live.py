@@ -22,7 +22,8 @@ from syncline.demo.bottlecrm.install import access_token
 from syncline.errors import TransientError
 from syncline.model import Party
 from syncline.store import pending_events
-from tests.connectors.bottlecrm.conftest import Receiver, settings_for
+from tests.connectors.bottlecrm.conftest import Receiver
+from tests.support.live_systems import bottlecrm_settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
 
@@ -96,7 +97,7 @@ def test_stopped_server_gives_transient_errors_and_a_restart_keeps_the_data(
 ) -> None:
     state_dir = tmp_path / "second"
     instance = start(state_dir, fresh=True)
-    connector = BottleCrmConnector("crm", settings_for(instance, timeout_seconds=5.0))
+    connector = BottleCrmConnector("crm", bottlecrm_settings_for(instance, timeout_seconds=5.0))
     try:
         assert connector.health().ok
         kept = _create_party(connector, "Kept GmbH")
@@ -112,7 +113,7 @@ def test_stopped_server_gives_transient_errors_and_a_restart_keeps_the_data(
         started = time.monotonic()
         again = start(state_dir)  # the second start: no copy, no install, no migrate
         assert time.monotonic() - started < 30
-        restarted = BottleCrmConnector("crm", settings_for(again))
+        restarted = BottleCrmConnector("crm", bottlecrm_settings_for(again))
         try:
             assert [r.native_id for r in restarted.read("party", [kept])] == [kept]
         finally:

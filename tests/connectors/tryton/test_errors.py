@@ -13,7 +13,7 @@ from syncline.demo import tryton
 from syncline.demo.tryton import TrytonInstance
 from syncline.errors import AuthError, PermanentError, TransientError
 from syncline.model import Party
-from tests.connectors.tryton.conftest import settings_for
+from tests.support.live_systems import tryton_settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.tryton]
 
@@ -54,7 +54,7 @@ def test_one_bad_record_does_not_lose_the_others(tryton_connector: TrytonConnect
 
 
 def test_wrong_password_is_an_auth_error(tryton_instance: TrytonInstance) -> None:
-    connector = connect("erp", settings_for(tryton_instance, password="wrong"))
+    connector = connect("erp", tryton_settings_for(tryton_instance, password="wrong"))
     with pytest.raises(AuthError, match="check the configured"):
         connector.read("party", ["1"])
     assert connector.health().ok is False
@@ -63,7 +63,7 @@ def test_wrong_password_is_an_auth_error(tryton_instance: TrytonInstance) -> Non
 def test_stopped_server_is_transient_and_writes_no_partial_batch(
     own_tryton: TrytonInstance,
 ) -> None:
-    settings = settings_for(own_tryton, retries=1, backoff=0.05, connect_timeout=1.0)
+    settings = tryton_settings_for(own_tryton, retries=1, backoff=0.05, connect_timeout=1.0)
     connector = connect("erp", settings)
     assert connector.health().ok
     tag = uuid.uuid4().hex[:8]
@@ -75,6 +75,6 @@ def test_stopped_server_is_transient_and_writes_no_partial_batch(
     assert connector.health().ok is False
 
     restarted = tryton.start(Path(own_tryton.state_dir))
-    again = connect("erp", settings_for(restarted))
+    again = connect("erp", tryton_settings_for(restarted))
     found = again.client.search("party.party", [("name", "like", f"Lost {tag}%")])
     assert found == []
