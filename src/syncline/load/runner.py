@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import Connector, NativeRecord
@@ -37,7 +36,6 @@ from syncline.store.links import Side, create_links, get_links, links_by_native_
 from syncline.store.outbox import count_jobs, list_jobs
 from syncline.store.reviews import add_reviews
 from syncline.store.runs import finish_run, start_run
-from syncline.store.schema import links as links_table
 from syncline.store.snapshots import Snapshot, save_snapshots
 from syncline.sync import SyncEngine
 from syncline.sync.context import Checkpoint, MapContext
@@ -199,14 +197,11 @@ class InitialLoad:
         conflicts = 0
         for origin in ("manual", "key", "fuzzy"):
             group = [p for p in fresh if p.origin == origin]
+            # a person's decision is pinned: no automatic match ever undoes it
             ids = create_links(
-                conn, ctx.name, ctx.entity, [(p.a_id, p.b_id) for p in group], origin
-            )
-            if origin == "manual" and ids:
-                # a person's decision: pinned, so no automatic match ever undoes it
-                conn.execute(
-                    update(links_table).where(links_table.c.id.in_(ids)).values(pinned=True)
-                )
+                conn, ctx.name, ctx.entity, [(p.a_id, p.b_id) for p in group], origin,
+                pinned=origin == "manual",
+            )  # fmt: skip
             snapshots = []
             for link_id, pair in zip(ids, group, strict=True):
                 snapshot = Snapshot(link_id)

@@ -77,8 +77,12 @@ def create_links(
     entity: str,
     pairs: Sequence[tuple[str | None, str | None]],
     origin: str,
+    *,
+    pinned: bool = False,
 ) -> list[int]:
-    """Insert one active link per ``(id_a, id_b)`` pair; returns their ids in order."""
+    """Insert one active link per ``(id_a, id_b)`` pair; returns their ids in order.
+
+    ``pinned`` marks links a person made: no automatic match ever undoes them."""
     if not pairs:
         return []
     now = utcnow()
@@ -89,7 +93,7 @@ def create_links(
             "id_a": a,
             "id_b": b,
             "origin": origin,
-            "pinned": False,
+            "pinned": pinned,
             "state": "active",
             "created_at": now,
             "updated_at": now,
