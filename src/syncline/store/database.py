@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -41,6 +42,16 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
+def _json_text(value: Any) -> str:
+    # orjson is several times faster than the json module on the store's hot path (snapshots,
+    # outbox payloads, audit values: about a tenth of a cycle's time); non-string keys become
+    # strings, as json.dumps makes them
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+JSON_ARGS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -70,16 +81,19 @@ class Store:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(parsed, connect_args={"timeout": 30})
+                engine = create_engine(parsed, connect_args={"timeout": 30}, **JSON_ARGS)
             else:
                 engine = create_engine(
                     parsed,
                     connect_args={"check_same_thread": False},
                     poolclass=StaticPool,
+                    **JSON_ARGS,
                 )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            engine = create_engine(
+                parsed, pool_pre_ping=True, pool_size=5, max_overflow=5, **JSON_ARGS
+            )
         store = cls(engine)
         try:
             with engine.connect() as conn:
