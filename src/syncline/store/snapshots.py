@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
@@ -27,6 +28,12 @@ def values_hash(values: dict[str, Any]) -> str:
     """SHA-256 of canonical values (same text as ``CanonicalEntity.content_hash``)."""
     text = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _base_hash(values: dict[str, Any]) -> str:
+    """SHA-256 of the agreed values as stored (kept for diagnosis; the engine compares the
+    per-side hashes). orjson: this runs for every snapshot written."""
+    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass
@@ -151,7 +158,7 @@ def save_snapshots(conn: Connection, items: Sequence[Snapshot]) -> None:
             {
                 "link_id": s.link_id,
                 "values": _pack(s),
-                "content_hash": values_hash(s.base_a),
+                "content_hash": _base_hash(s.base_a),
                 "version_a": s.version_a,
                 "version_b": s.version_b,
                 "hash_a": s.hash_a,
