@@ -22,10 +22,13 @@ from bench.common import Figure, report
 
 
 def available() -> list[str]:
-    """Benchmark module names found in this package (every module but common)."""
+    """Benchmark module names found in this package (every module but common and the helper
+    modules whose names start with an underscore)."""
     folder = Path(__file__).parent
     return sorted(
-        m.name for m in pkgutil.iter_modules([str(folder)]) if m.name not in ("common", "__main__")
+        m.name
+        for m in pkgutil.iter_modules([str(folder)])
+        if m.name not in ("common", "__main__") and not m.name.startswith("_")
     )
 
 

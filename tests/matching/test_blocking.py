@@ -149,3 +149,50 @@ def test_name_blocks_are_split_by_the_initial_of_the_given_name() -> None:
         if int(p) & BlockingPass.NAME_POSTCODE
     }
     assert by_name == {(0, 1)}
+
+
+def test_swapped_first_and_family_names_meet_in_the_name_blocks() -> None:
+    # Nothing else is shared: different house numbers and streets, no contact fields.
+    a = MatchRecord(
+        id="a", given_name="Ole", family_name="Hansen", postal_code="0150", street="Gate 1"
+    )
+    b = MatchRecord(
+        id="b", given_name="Hansen", family_name="Ole", postal_code="0150", street="Vei 2"
+    )
+    pairs = candidate_pairs(prepare_records([a, b]))
+    assert len(pairs) == 1 and int(pairs.passes[0]) & BlockingPass.NAME_POSTCODE
+
+
+def test_a_typo_in_the_family_name_meets_through_the_first_name() -> None:
+    # "Kexel"/"Cexel" sound different; the first name with the family initial still matches.
+    records = [
+        MatchRecord(id="a", given_name="Amber", family_name="Kexel", postal_code="4061"),
+        MatchRecord(id="b", given_name="Amber", family_name="Kxel", postal_code="4061"),
+    ]
+    pairs = candidate_pairs(prepare_records(records))
+    assert len(pairs) == 1 and int(pairs.passes[0]) & BlockingPass.NAME_POSTCODE
+
+
+def test_address_lines_entered_the_other_way_round_share_a_building_block() -> None:
+    a = MatchRecord(
+        id="a",
+        street="Oceanpark Towers",
+        address_extra="Dines Place",
+        house_number="7",
+        postal_code="2506",
+    )
+    b = MatchRecord(
+        id="b",
+        street="Dines Place",
+        address_extra="Ocean Park Towers",
+        house_number="7",
+        postal_code="2506",
+    )
+    c = MatchRecord(id="c", street="Wattle Street", house_number="7", postal_code="2506")
+    pairs = candidate_pairs(prepare_records([a, b, c]))
+    by_building = {
+        (int(x), int(y))
+        for x, y, p in zip(pairs.left, pairs.right, pairs.passes, strict=True)
+        if int(p) & BlockingPass.HOUSE_POSTCODE
+    }
+    assert by_building == {(0, 1)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from syncline.matching import Decision, MatchConfig, Matcher, MatchRecord, Reason, Thresholds
-from syncline.matching.resolve import components
+from syncline.matching.resolve import components, linked_elsewhere
 
 
 def gruber(record_id: str, given: str, email: str = "", phone: str = "") -> MatchRecord:
@@ -26,6 +26,33 @@ def test_components_joins_chains_and_keeps_singletons_apart() -> None:
     left = np.array([0, 1, 5], dtype=np.int64)
     right = np.array([1, 2, 6], dtype=np.int64)
     assert components(8, left, right).tolist() == [0, 0, 0, 3, 4, 5, 5, 7]
+
+
+def test_pairs_linked_through_others_are_found_when_blocking_missed_them() -> None:
+    # Links 0-1, 1-2 and 5-6; 0-2 was never a candidate, 1-2 was.
+    left = np.array([0, 1, 5], dtype=np.int64)
+    right = np.array([1, 2, 6], dtype=np.int64)
+    known = np.array([0 * 8 + 1, 1 * 8 + 2, 5 * 8 + 6], dtype=np.int64)
+    found = linked_elsewhere(8, left, right, known, split=None, max_group=5)
+    assert list(zip(*(a.tolist() for a in found), strict=True)) == [(0, 2)]
+
+
+def test_pairs_linked_through_others_respect_sides_and_group_size() -> None:
+    # Link mode (split 2): 0 and 1 are both linked to 3, but both are on the left side.
+    left = np.array([0, 1], dtype=np.int64)
+    right = np.array([3, 3], dtype=np.int64)
+    known = np.array([0 * 4 + 3, 1 * 4 + 3], dtype=np.int64)
+    assert linked_elsewhere(4, left, right, known, split=2, max_group=5)[0].size == 0
+    # Ten records in one chain: too large a group to complete, however few pairs it misses.
+    chain = np.arange(9, dtype=np.int64)
+    found, _ = linked_elsewhere(
+        10, chain, chain + 1, chain * 10 + chain + 1, split=None, max_group=9
+    )
+    assert found.size == 0
+    found, _ = linked_elsewhere(
+        10, chain, chain + 1, chain * 10 + chain + 1, split=None, max_group=10
+    )
+    assert found.size == 45 - 9
 
 
 def test_an_initial_with_a_sole_candidate_is_linked() -> None:

@@ -8,7 +8,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syncline.matching import MatchRecord, Thresholds, prepare_records, score_pairs
+from syncline.matching import (
+    Calibration,
+    MatchRecord,
+    Thresholds,
+    prepare_records,
+    score_pairs,
+)
 
 LINK = Thresholds().auto_link
 REVIEW = Thresholds().review
@@ -262,3 +268,44 @@ def test_distinct_value_pairs_give_the_same_scores_as_pairwise_comparison() -> N
         pair_score(pool[int(a)], pool[int(b)])[0] for a, b in zip(left, right, strict=True)
     ]
     assert np.allclose(together, one_by_one, atol=1e-6)
+
+
+def test_an_agreeing_building_name_corroborates_like_a_street() -> None:
+    # FEBRL-style second address line ("the old parsonage"); the street itself is mistyped.
+    def korbut(record_id: str, street: str, house: str) -> MatchRecord:
+        return MatchRecord(
+            id=record_id,
+            given_name="Bradley",
+            family_name="Korbut",
+            street=street,
+            house_number=house,
+            address_extra="The Old Parsonage",
+            postal_code="4205",
+            city="Calista",
+        )
+
+    score, ambiguous = pair_score(
+        korbut("a", "Werriwa Ur Escent", "5"), korbut("b", "Werriwa Crescent", "25")
+    )
+    assert score >= LINK and not ambiguous
+    _, without_building = pair_score(
+        replace(korbut("a", "Werriwa Ur Escent", "5"), address_extra=""),
+        replace(korbut("b", "Werriwa Crescent", "25"), address_extra=""),
+    )
+    assert without_building  # a name and a town alone stay ambiguous
+
+
+def test_family_name_agreement_is_not_mistaken_for_swapped_names() -> None:
+    # "Cooper"/"Madeline" are so unlike that comparing "Clarke" crosswise with each first name
+    # looks better than the straight comparison; the family names must still count as equal,
+    # which makes the pair household-like (a family member unless the data says otherwise).
+    a = person(given_name="Cooper", family_name="Clarke", phone="030 1234567")
+    b = person(given_name="Madeline", family_name="Clarke", phone="030 1234567")
+    prepared = prepare_records([a, b])
+    one, other = np.array([0]), np.array([1])
+    family = score_pairs(prepared, one, other).score[0]
+    retyped = score_pairs(
+        prepared, one, other, calibration=Calibration(household_match_rate=1.0)
+    ).score[0]
+    assert family < REVIEW
+    assert retyped >= LINK

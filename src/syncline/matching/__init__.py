@@ -1,7 +1,8 @@
 """Matching: find the records in two systems (or one file) that are the same party.
 
-Normalise (:mod:`.normalize`), block (:mod:`.blocking`), score (:mod:`.scoring`) and decide
-(:mod:`.decide`); :class:`Matcher` runs the whole pipeline. See ``docs/matching.md``.
+Normalise (:mod:`.normalize`), block (:mod:`.blocking`), estimate from the data how much its
+traps apply (:mod:`.calibration`), score (:mod:`.scoring`) and decide (:mod:`.decide`,
+:mod:`.resolve`); :class:`Matcher` runs the whole pipeline. See ``docs/matching.md``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from syncline.matching.blocking import (
     blocking_recall,
     candidate_pairs,
 )
+from syncline.matching.calibration import Calibration, calibrate
 from syncline.matching.decide import Decision, MatchResult, PinnedPair, Reason, Thresholds
 from syncline.matching.matcher import MatchConfig, Matcher, MatchOutcome
 from syncline.matching.normalize import (
@@ -45,6 +47,7 @@ from syncline.matching.scoring import FieldWeight, ScoredPairs, ScoringConfig, s
 __all__ = [
     "BlockingConfig",
     "BlockingPass",
+    "Calibration",
     "CandidatePairs",
     "Decision",
     "FieldWeight",
@@ -63,6 +66,7 @@ __all__ = [
     "StreetParts",
     "Thresholds",
     "blocking_recall",
+    "calibrate",
     "candidate_pairs",
     "fold",
     "is_initial",

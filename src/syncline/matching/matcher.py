@@ -4,7 +4,9 @@ Deterministic keys come first: records sharing a system number (the ERP debtor n
 in the CRM) are linked outright, records holding different numbers of the same system are
 never linked. A shared VAT id, e-mail or phone number always makes a pair a candidate and is
 strong evidence in the score, but a contradicting name still wins (families share landlines).
-Then fuzzy scoring decides the rest against the map's thresholds; people's decisions
+Then fuzzy scoring decides the rest against the map's thresholds, with what the data being
+matched says about its traps (:mod:`~syncline.matching.calibration`) and what the other pairs of
+a record say about it (:mod:`~syncline.matching.resolve`); people's decisions
 (:class:`~syncline.matching.decide.PinnedPair`) override everything.
 """
 
@@ -18,6 +20,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from syncline.matching.blocking import BlockingConfig, BlockingPass, candidate_pairs
+from syncline.matching.calibration import Calibration, calibrate
 from syncline.matching.decide import (
     DECISIONS,
     REASON_CODE,
@@ -30,7 +33,7 @@ from syncline.matching.decide import (
     Thresholds,
 )
 from syncline.matching.records import MatchRecord, PreparedRecords, prepare_records
-from syncline.matching.resolve import resolve_in_context
+from syncline.matching.resolve import linked_elsewhere, resolve_in_context
 from syncline.matching.scoring import ScoringConfig, score_pairs
 
 IntArray = npt.NDArray[np.int64]
@@ -44,7 +47,8 @@ class MatchConfig(BaseModel):
     ``chunk_size``: candidate pairs scored at a time; bounds the memory of scoring.
     ``resolve_in_context``: link held (ambiguous) pairs whose records have a sole candidate,
     and held or upper grey-zone pairs whose records are already linked through other records
-    (:mod:`syncline.matching.resolve`).
+    (:mod:`syncline.matching.resolve`); pairs linked through other records that blocking did
+    not propose are scored too, in groups of at most ``max_group`` linked records.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,6 +60,7 @@ class MatchConfig(BaseModel):
     workers: int = -1
     chunk_size: int = Field(default=250_000, ge=1000)
     resolve_in_context: bool = True
+    max_group: int = Field(default=12, ge=2)
 
 
 @dataclass(frozen=True)
@@ -151,39 +156,45 @@ class Matcher:
     ) -> MatchOutcome:
         config = self.config
         candidates = candidate_pairs(records, config.blocking, split=split)
+        calibration = calibrate(
+            records,
+            candidates.left,
+            candidates.right,
+            given_conflict=config.scoring.given_name.low,
+            family_conflict=config.scoring.family_name.low,
+            prior_pairs=config.scoring.calibration_prior_pairs,
+            workers=config.workers,
+        )
         pins = _Pins(records, split, pinned)
-        lefts: list[IntArray] = []
-        rights: list[IntArray] = []
-        scores: list[npt.NDArray[np.float32]] = []
-        decisions: list[npt.NDArray[np.int8]] = []
-        reasons: list[npt.NDArray[np.int8]] = []
-        size = config.chunk_size
-        for start in range(0, len(candidates), size):
-            left = candidates.left[start : start + size]
-            right = candidates.right[start : start + size]
-            passes = candidates.passes[start : start + size]
-            scored = score_pairs(records, left, right, config.scoring, workers=config.workers)
-            decision = config.thresholds.classify_array(scored.score, scored.ambiguous)
-            reason = np.full(len(left), REASON_CODE[Reason.SCORE], dtype=np.int8)
-            held = scored.ambiguous & (scored.score >= config.thresholds.auto_link)
-            reason[held] = REASON_CODE[Reason.AMBIGUOUS]
-            score = scored.score.copy()
-            _apply_numbers(
-                records, left, right, passes, score=score, decision=decision, reason=reason
+        parts = [
+            self._decide(
+                records,
+                candidates.left[start : start + config.chunk_size],
+                candidates.right[start : start + config.chunk_size],
+                candidates.passes[start : start + config.chunk_size],
+                calibration=calibration,
+                pins=pins,
             )
-            keep = (score >= config.thresholds.new) | (decision != DecisionCode.NEW)
-            keep |= reason != REASON_CODE[Reason.SCORE]
-            keep |= pins.touches(left, right)
-            lefts.append(left[keep])
-            rights.append(right[keep])
-            scores.append(score[keep])
-            decisions.append(decision[keep])
-            reasons.append(reason[keep])
-        left = np.concatenate(lefts) if lefts else np.empty(0, dtype=np.int64)
-        right = np.concatenate(rights) if rights else np.empty(0, dtype=np.int64)
-        score = np.concatenate(scores) if scores else np.empty(0, dtype=np.float32)
-        decision = np.concatenate(decisions) if decisions else np.empty(0, dtype=np.int8)
-        reason = np.concatenate(reasons) if reasons else np.empty(0, dtype=np.int8)
+            for start in range(0, len(candidates), config.chunk_size)
+        ]
+        if config.resolve_in_context:
+            decided = _Decided.concat(parts)
+            linked = decided.decision == DecisionCode.LINK
+            left, right = linked_elsewhere(
+                len(records),
+                decided.left[linked],
+                decided.right[linked],
+                candidates.left * np.int64(len(records)) + candidates.right,
+                split=split,
+                max_group=config.max_group,
+            )
+            passes = np.zeros(len(left), dtype=np.int32)
+            parts.append(
+                self._decide(records, left, right, passes, calibration=calibration, pins=pins)
+            )
+        decided = _Decided.concat(parts)
+        left, right, score = decided.left, decided.right, decided.score
+        decision, reason = decided.decision, decided.reason
         if config.resolve_in_context:
             resolve_in_context(
                 len(records),
@@ -206,6 +217,62 @@ class Matcher:
             candidates=len(candidates),
         )
         return pins.apply(outcome)
+
+    def _decide(
+        self,
+        records: PreparedRecords,
+        left: IntArray,
+        right: IntArray,
+        passes: npt.NDArray[np.int32],
+        *,
+        calibration: Calibration,
+        pins: _Pins,
+    ) -> _Decided:
+        """Score and decide the pairs ``(left[k], right[k])`` on their own; keeps the pairs worth
+        reporting."""
+        config = self.config
+        scored = score_pairs(
+            records, left, right, config.scoring, calibration=calibration, workers=config.workers
+        )
+        decision = config.thresholds.classify_array(scored.score, scored.ambiguous)
+        reason = np.full(len(left), REASON_CODE[Reason.SCORE], dtype=np.int8)
+        held = scored.ambiguous & (scored.score >= config.thresholds.auto_link)
+        reason[held] = REASON_CODE[Reason.AMBIGUOUS]
+        score = scored.score.copy()
+        _apply_numbers(records, left, right, passes, score=score, decision=decision, reason=reason)
+        keep = (score >= config.thresholds.new) | (decision != DecisionCode.NEW)
+        keep |= reason != REASON_CODE[Reason.SCORE]
+        keep |= pins.touches(left, right)
+        return _Decided(left[keep], right[keep], score[keep], decision[keep], reason[keep])
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """Decided pairs as parallel arrays (see :class:`MatchOutcome`)."""
+
+    left: IntArray
+    right: IntArray
+    score: npt.NDArray[np.float32]
+    decision: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int8]
+
+    @classmethod
+    def concat(cls, parts: list[_Decided]) -> _Decided:
+        if not parts:
+            return cls(
+                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.int64),
+                np.empty(0, dtype=np.float32),
+                np.empty(0, dtype=np.int8),
+                np.empty(0, dtype=np.int8),
+            )
+        return cls(
+            np.concatenate([p.left for p in parts]),
+            np.concatenate([p.right for p in parts]),
+            np.concatenate([p.score for p in parts]),
+            np.concatenate([p.decision for p in parts]),
+            np.concatenate([p.reason for p in parts]),
+        )
 
 
 def _apply_numbers(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 import phonenumbers
@@ -273,6 +273,7 @@ class StreetParts:
     number: str
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def _street_token(token: str) -> str:
     mapped = _STREET_WORDS.get(token)
     if mapped is not None:
@@ -340,6 +341,7 @@ _REGION_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
 _NOT_DIGIT = re.compile(r"\D+")
+_DIGIT = re.compile(r"\d")
 _PLAIN_PHONE = re.compile(r"^\+?[\d\s./-]+$")
 # Regions whose numbers the plain path reads: "00" international prefix, a national prefix that
 # is just that prefix (or none). Anything else, and anything unusual, goes to libphonenumber.
@@ -364,31 +366,63 @@ def _plain_e164(text: str, region: str | None) -> str | None:
             if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
                 return _possible(code, international[size:], national=False)
         return None
+    national = _national_rules(region)
+    if national is None:
+        return None
+    code, prefix = national
+    if prefix and not digits.startswith(prefix):
+        return None
+    return _possible(code, digits[len(prefix) :], national=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _CountryRules:
+    """What the plain path needs of libphonenumber's metadata for one country code."""
+
+    lengths: frozenset[int]
+    trunk: re.Pattern[str] | None
+    """The national prefix libphonenumber strips after the country code, if any."""
+    pattern: re.Pattern[str]
+    """The country's national number pattern."""
+
+
+@cache
+def _national_rules(region: str | None) -> tuple[int, str] | None:
+    """Country code and national prefix of a plain region; None when the plain path does not
+    read its national numbers."""
     if region not in _PLAIN_REGIONS:
         return None
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None or metadata.national_prefix_for_parsing != metadata.national_prefix:
         return None
-    prefix = metadata.national_prefix or ""
-    if prefix and not digits.startswith(prefix):
-        return None
-    return _possible(int(metadata.country_code or 0), digits[len(prefix) :], national=True)
+    return int(metadata.country_code or 0), metadata.national_prefix or ""
 
 
-def _possible(code: int, number: str, *, national: bool) -> str | None:
+@cache
+def _country_rules(code: int) -> _CountryRules | None:
     region = phonenumbers.region_code_for_country_code(code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     general = metadata.general_desc if metadata is not None else None
     if metadata is None or general is None or region not in _PLAIN_REGIONS:
         return None
     strip = metadata.national_prefix_for_parsing
-    if number[:1] in ("", "0") or (strip and re.match(strip, number)):
+    return _CountryRules(
+        lengths=frozenset((*general.possible_length, *general.possible_length_local_only)),
+        trunk=re.compile(strip) if strip else None,
+        pattern=re.compile(general.national_number_pattern or ""),
+    )
+
+
+def _possible(code: int, number: str, *, national: bool) -> str | None:
+    rules = _country_rules(code)
+    if rules is None:
+        return None
+    if number[:1] in ("", "0") or (rules.trunk is not None and rules.trunk.match(number)):
         return None  # a trunk prefix after the country code: the full parser decides
-    possible = len(number) in (*general.possible_length, *general.possible_length_local_only)
+    possible = len(number) in rules.lengths
     if national:
         # The full parser keeps the national prefix when the rest is not a valid-looking number.
-        pattern = general.national_number_pattern or ""
-        return f"+{code}{number}" if possible and re.fullmatch(pattern, number) else None
+        return f"+{code}{number}" if possible and rules.pattern.fullmatch(number) else None
     return f"+{code}{number}" if possible else ""
 
 
@@ -402,7 +436,7 @@ def normalize_phone(raw: str, country: str | None = None) -> str | None:
     numbers from ranges that libphonenumber's allocation tables may not know yet.
     """
     text = raw.strip().replace("(0)", " ")
-    if not text or not any(c.isdigit() for c in text):
+    if not text or not _DIGIT.search(text):
         return None
     region = _REGION_ALIASES.get((country or "").upper(), (country or "").upper()) or None
     fast = _plain_e164(text, region)

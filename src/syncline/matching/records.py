@@ -12,9 +12,9 @@ column per field, so blocking and scoring work on whole arrays instead of Python
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -122,28 +122,6 @@ def record_from_contact(
     return _with_address(record, address)
 
 
-class _Normalized(NamedTuple):
-    # The fields of NormalizedRecord, in its order; a tuple is cheap to build in bulk.
-    id: str
-    organisation: str
-    legal_form: str
-    given_name: str
-    given_is_initial: bool
-    family_name: str
-    street: str
-    house_number: str
-    address_extra: str
-    postal_code: str
-    city: str
-    region: str
-    country: str
-    emails: tuple[str, ...]
-    phones: tuple[str, ...]
-    vat_id: str
-    numbers: tuple[str, ...]
-    birth_date: str
-
-
 @dataclass(frozen=True, slots=True)
 class NormalizedRecord:
     """A :class:`MatchRecord` after normalisation; comparison fields are in :func:`loose` form."""
@@ -169,39 +147,85 @@ class NormalizedRecord:
 
 
 _NOT_DIGIT = re.compile(r"\D+")
+_Raw = TypeVar("_Raw", bound=Hashable)
+_Normal = TypeVar("_Normal")
+
+
+def _each(values: Sequence[_Raw], normalize: Callable[[_Raw], _Normal]) -> list[_Normal]:
+    """``normalize`` of every value, computed once per distinct value (a collection repeats
+    its towns, streets and names); equal values share one result object."""
+    done = {value: normalize(value) for value in set(values)}
+    return [done[value] for value in values]
 
 
 def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def _normalized(record: MatchRecord, default_country: str) -> _Normalized:
-    country = (record.country or default_country).strip().upper()
-    legal = split_legal_form(record.organisation)
-    street = normalize_street(record.street)
-    house = normalize_house_number(record.house_number) if record.house_number else street.number
-    given = loose(normalize_person_name(record.given_name))
-    region = country or None
-    return _Normalized(
-        record.id,
-        loose(legal.name),
-        legal.legal_form or "",
-        given,
-        is_initial(given),
-        loose(normalize_person_name(record.family_name)),
-        loose(street.name),
-        house,
-        loose(record.address_extra),
-        normalize_postcode(record.postal_code),
-        loose(record.city),
-        fold(record.region),
-        country,
-        _unique(map(normalize_email, record.emails)) if record.emails else (),
-        _unique(normalize_phone(raw, region) for raw in record.phones) if record.phones else (),
-        (normalize_vat(record.vat_id, region) or "") if record.vat_id else "",
-        tuple(f"{system}:{number.strip()}" for system, number in record.numbers),
-        _NOT_DIGIT.sub("", record.birth_date) if record.birth_date else "",
-    )
+def _organisation(name: str) -> tuple[str, str]:
+    legal = split_legal_form(name)
+    return loose(legal.name), legal.legal_form or ""
+
+
+def _person_name(name: str) -> str:
+    return loose(normalize_person_name(name))
+
+
+def _emails(emails: tuple[str, ...]) -> tuple[str, ...]:
+    return _unique(map(normalize_email, emails))
+
+
+def _phones(phones_and_region: tuple[tuple[str, ...], str | None]) -> tuple[str, ...]:
+    phones, region = phones_and_region
+    return _unique(normalize_phone(raw, region) for raw in phones)
+
+
+def _vat(vat_and_region: tuple[str, str | None]) -> str:
+    vat, region = vat_and_region
+    return (normalize_vat(vat, region) or "") if vat else ""
+
+
+def _numbers(numbers: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(f"{system}:{number.strip()}" for system, number in numbers)
+
+
+def _normalized_columns(
+    records: Sequence[MatchRecord], default_country: str
+) -> dict[str, list[Any]]:
+    """Every field of :class:`NormalizedRecord` as one list over ``records``, each normaliser
+    called once per distinct value of its field."""
+    countries = _each([r.country or default_country for r in records], lambda c: c.strip().upper())
+    regions = [country or None for country in countries]
+    organisations = _each([r.organisation for r in records], _organisation)
+    streets = _each([r.street for r in records], normalize_street)
+    raw_houses = [r.house_number for r in records]
+    houses = _each(raw_houses, normalize_house_number)
+    given = _each([r.given_name for r in records], _person_name)
+    columns: dict[str, list[Any]] = {
+        "id": [r.id for r in records],
+        "organisation": [name for name, _ in organisations],
+        "legal_form": [form for _, form in organisations],
+        "given_name": given,
+        "given_is_initial": _each(given, is_initial),
+        "family_name": _each([r.family_name for r in records], _person_name),
+        "street": _each([street.name for street in streets], loose),
+        # A separate house number wins over one in the street line.
+        "house_number": [
+            house if raw else street.number
+            for raw, house, street in zip(raw_houses, houses, streets, strict=True)
+        ],
+        "address_extra": _each([r.address_extra for r in records], loose),
+        "postal_code": _each([r.postal_code for r in records], normalize_postcode),
+        "city": _each([r.city for r in records], loose),
+        "region": _each([r.region for r in records], fold),
+        "country": countries,
+        "emails": _each([r.emails for r in records], _emails),
+        "phones": _each(list(zip([r.phones for r in records], regions, strict=True)), _phones),
+        "vat_id": _each(list(zip([r.vat_id for r in records], regions, strict=True)), _vat),
+        "numbers": _each([r.numbers for r in records], _numbers),
+        "birth_date": _each([r.birth_date for r in records], lambda d: _NOT_DIGIT.sub("", d)),
+    }
+    return columns
 
 
 def normalize_record(record: MatchRecord, default_country: str = "") -> NormalizedRecord:
@@ -209,7 +233,8 @@ def normalize_record(record: MatchRecord, default_country: str = "") -> Normaliz
 
     ``default_country`` is the phone region and VAT prefix for a record without a country.
     """
-    return NormalizedRecord(*_normalized(record, default_country))
+    columns = _normalized_columns([record], default_country)
+    return NormalizedRecord(**{name: values[0] for name, values in columns.items()})
 
 
 SCALAR_FIELDS = (
@@ -227,6 +252,10 @@ SCALAR_FIELDS = (
     "birth_date",
 )
 """Single-valued comparison fields, each one column of :class:`PreparedRecords`."""
+
+
+def _first_letter(text: str) -> str:
+    return text[:1]
 
 
 def _column(values: Sequence[str]) -> StrColumn:
@@ -279,23 +308,25 @@ class PreparedRecords:
         return self.columns[name]
 
     @classmethod
-    def from_normalized(
-        cls, records: Sequence[NormalizedRecord] | Sequence[_Normalized]
-    ) -> PreparedRecords:
+    def from_normalized(cls, records: Sequence[NormalizedRecord]) -> PreparedRecords:
         """Columns from already normalised records."""
-        columns = {name: _column([getattr(r, name) for r in records]) for name in SCALAR_FIELDS}
-        columns["email"] = _column([r.emails[0] if r.emails else "" for r in records])
-        columns["phone"] = _column([r.phones[0] if r.phones else "" for r in records])
-        columns["given_initial"] = _column([r.given_name[:1] for r in records])
+        names = [f.name for f in fields(NormalizedRecord)]
+        return cls.from_columns({name: [getattr(r, name) for r in records] for name in names})
+
+    @classmethod
+    def from_columns(cls, normalized: dict[str, list[Any]]) -> PreparedRecords:
+        """Columns from normalised values, one list per field of :class:`NormalizedRecord`."""
+        columns = {name: _column(normalized[name]) for name in SCALAR_FIELDS}
+        columns["email"] = _column([e[0] if e else "" for e in normalized["emails"]])
+        columns["phone"] = _column([p[0] if p else "" for p in normalized["phones"]])
+        columns["given_initial"] = _column(_each(normalized["given_name"], _first_letter))
         return cls(
-            ids=[r.id for r in records],
+            ids=normalized["id"],
             columns=columns,
-            given_is_initial=np.fromiter(
-                (r.given_is_initial for r in records), dtype=np.bool_, count=len(records)
-            ),
-            emails=[r.emails for r in records],
-            phones=[r.phones for r in records],
-            numbers=[r.numbers for r in records],
+            given_is_initial=np.asarray(normalized["given_is_initial"], dtype=np.bool_),
+            emails=normalized["emails"],
+            phones=normalized["phones"],
+            numbers=normalized["numbers"],
         )
 
     @classmethod
@@ -317,7 +348,8 @@ class PreparedRecords:
 def prepare_records(records: Iterable[MatchRecord], default_country: str = "") -> PreparedRecords:
     """Normalise ``records`` once into columns ready for blocking and scoring.
 
-    Memory is one small string per field and record; repeated values (cities, streets, common
-    names) share one string object through the normalisers' caches.
+    Each normaliser runs once per distinct value of its field; repeated values (cities,
+    streets, common names) share one string object.
     """
-    return PreparedRecords.from_normalized([_normalized(r, default_country) for r in records])
+    listed = records if isinstance(records, Sequence) else list(records)
+    return PreparedRecords.from_columns(_normalized_columns(listed, default_country))

@@ -13,9 +13,11 @@ A pair is scored on its own, but some pairs can only be judged together with the
   Gruber record by phone) is the same party by those links; it is linked even when another
   Gruber with an A also lives there. So is a pair in the upper half of the grey zone (at
   least halfway from ``review`` to ``auto_link``); lower down, the evidence against the pair
-  itself outweighs a chain of links.
+  itself outweighs a chain of links. Two records linked through others that blocking never
+  proposed as a pair (a record with a typo in every key) are scored first
+  (:func:`linked_elsewhere`), then judged by the same rule.
 
-Both rules only use the scores of the candidate pairs, never anything outside the data.
+Both rules only use the scores of the pairs, never anything outside the data.
 """
 
 from __future__ import annotations
@@ -42,6 +44,49 @@ def components(size: int, left: IntArray, right: IntArray) -> IntArray:
         label = label[label]  # pointer jumping: follow the label to its own label
         if np.array_equal(label, before):
             return label
+
+
+def linked_elsewhere(
+    size: int,
+    linked_left: IntArray,
+    linked_right: IntArray,
+    known: IntArray,
+    *,
+    split: int | None,
+    max_group: int,
+) -> tuple[IntArray, IntArray]:
+    """Pairs of records linked to each other through other records that are not among the
+    ``known`` pair codes (``left * size + right``, sorted): blocking did not propose them, so
+    they have no score yet. Only groups of at most ``max_group`` records (a larger group is a
+    chain to be checked, not to be completed); with ``split``, only pairs across the two
+    collections. Returns ``(left, right)`` with ``left < right``."""
+    empty = np.empty(0, dtype=np.int64)
+    if len(linked_left) == 0:
+        return empty, empty
+    group = components(size, linked_left, linked_right)
+    members = np.unique(np.concatenate([linked_left, linked_right]))
+    labels = group[members]
+    group_size = np.bincount(labels, minlength=size)
+    members = members[(group_size[labels] > 2) & (group_size[labels] <= max_group)]
+    # Members of one group next to each other: every pair of a group is within max_group - 1.
+    members = members[np.lexsort((members, group[members]))]
+    labels = group[members]
+    lefts: list[IntArray] = []
+    rights: list[IntArray] = []
+    for step in range(1, min(max_group, len(members))):
+        same = labels[:-step] == labels[step:]
+        lefts.append(members[:-step][same])
+        rights.append(members[step:][same])
+    if not lefts:
+        return empty, empty
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    if split is not None:
+        across = (left < split) & (right >= split)
+        left, right = left[across], right[across]
+    codes = left * np.int64(size) + right
+    at = np.minimum(np.searchsorted(known, codes), max(len(known) - 1, 0))
+    new = known[at] != codes if len(known) else np.ones(len(codes), dtype=np.bool_)
+    return left[new].astype(np.int64), right[new].astype(np.int64)
 
 
 def _distinct_groups(size: int, node: IntArray, group: IntArray) -> IntArray:
