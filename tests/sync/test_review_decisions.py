@@ -57,5 +57,8 @@ def test_the_next_cycle_carries_out_the_decision(
     sync.run_cycle("parties")
     assert len(systems.rows("crm")) == 1
     assert len(systems.rows("erp")) == erp_rows
-    assert len([k for k in sync.links("parties") if k.state == "active"]) == links
+    active = [k for k in sync.links("parties") if k.state == "active"]
+    assert len(active) == links
+    if decision == "link":  # a person's link: origin manual, pinned against automatic matches
+        assert (active[0].id_a, active[0].origin, active[0].pinned) == (crm_id, "manual", True)
     assert sync.run_cycle("parties").planned_writes == 0

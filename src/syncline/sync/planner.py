@@ -436,7 +436,7 @@ class Planner:
                 partner = self.ctx.connectors[target].read(self.ctx.entity, [accepted.right_id])
                 links = links_by_native_ids(self.conn, self.ctx.name, target, [accepted.right_id])
                 if partner:
-                    self._link_partner(record, partner[0], side, links)
+                    self._link_partner(record, partner[0], side, links, "manual")
             elif all(i.decision == "create" for i in items):
                 create.append(record)
         return undecided, create
@@ -452,8 +452,10 @@ class Planner:
         partner: NativeRecord,
         side: Side,
         partner_links: dict[str, list[Link]],
+        origin: str = "key",
     ) -> bool:
-        """Link ``record`` to the key-matched ``partner``; False when it must be created."""
+        """Link ``record`` to the ``partner`` matched by key (``origin``: or ``fuzzy``, or
+        ``manual`` for a person's decision, which is pinned); False when it must be created."""
         target = other(side)
         assert record.data is not None and partner.data is not None
         existing = [x for x in partner_links.get(partner.native_id, []) if x.state == "active"]
@@ -485,9 +487,12 @@ class Planner:
             if side == "a"
             else (partner.native_id, record.native_id)
         )
-        (link_id,) = create_links(self.conn, self.ctx.name, self.ctx.entity, [pair], "key")
+        pinned = origin == "manual"
+        (link_id,) = create_links(
+            self.conn, self.ctx.name, self.ctx.entity, [pair], origin, pinned=pinned
+        )
         self.stats.linked += 1
-        link = Link(link_id, self.ctx.name, self.ctx.entity, *pair, "key", False, "active",
+        link = Link(link_id, self.ctx.name, self.ctx.entity, *pair, origin, pinned, "active",
                     self.now, self.now)  # fmt: skip
         snapshot = Snapshot(link_id)
         snapshot.set_seen(
@@ -535,7 +540,7 @@ class Planner:
                 links = links_by_native_ids(
                     self.conn, self.ctx.name, other(side), [suggestion.partner_id]
                 )
-                if partner and self._link_partner(record, partner[0], side, links):
+                if partner and self._link_partner(record, partner[0], side, links, "fuzzy"):
                     continue
                 remaining.append(record)
                 continue
