@@ -4,15 +4,21 @@ links (tables and ``--json``), over a SQLite and a PostgreSQL state store."""
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 import yaml
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from syncline.cli import audit, conflicts, deadletters, links, sync
+from syncline.cli.common import open_runtime
+from syncline.cli.sync import engine_for
+from syncline.store import Store
+from tests.support.postgres import fresh_database
 from tests.support.sqltables import PARTY_COLUMNS
 from tests.sync.harness import Systems
 
@@ -48,6 +54,10 @@ class Cli:
 
 @pytest.fixture
 def setup(store_url: str, tmp_path: Path) -> tuple[Cli, Systems]:
+    return _setup(store_url, tmp_path)
+
+
+def _setup(store_url: str, tmp_path: Path) -> tuple[Cli, Systems]:
     systems = Systems(tmp_path)
     system: dict[str, Any] = {
         "type": "sql",
@@ -186,3 +196,37 @@ def test_audit_filters_by_field_link_and_time(setup: tuple[Cli, Systems]) -> Non
     table = cli("audit", "--field", "name")
     assert "│ name  │" in table and "│ crm  │ erp │ sync   │" in table
     assert "not an ISO date" in cli("audit", "--since", "yesterday", code=2)
+
+
+def test_worker_delivers_the_outbox_without_capturing(setup: tuple[Cli, Systems]) -> None:
+    cli, systems = setup
+    systems.create("crm", name="Alpha", vat_id="DE1")
+    with open_runtime(cli.config) as runtime:
+        engine_for(runtime).capture("parties")  # planned and queued, not delivered
+    assert systems.by_vat("erp") == {}
+    out = cli("worker", "--once", "--map", "parties")
+    assert "delivered 1" in out
+    assert set(systems.by_vat("erp")) == {"DE1"}
+    assert "nothing due" in cli("worker", "--once")
+    assert "unknown" in cli("worker", "--map", "unknown", "--once", code=2)
+
+
+@pytest.mark.postgres
+def test_sync_skips_a_map_another_worker_is_cycling(
+    postgres_admin_url: str, tmp_path: Path
+) -> None:
+    """Several workers on one PostgreSQL store: a map held by one is skipped by the others,
+    who keep running (the advisory lock of ARCHITECTURE.md §7)."""
+    url = fresh_database(postgres_admin_url)
+    cli, systems = _setup(url, tmp_path)
+    systems.create("crm", name="Alpha", vat_id="DE1")
+    key = zlib.crc32(b"syncline-map:parties")
+    other = Store.open(url).engine  # another worker's connection
+    with other.connect() as conn:
+        assert conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        out = cli("sync", "--once")
+        assert "parties: busy in another worker; skipped" in out
+        assert systems.by_vat("erp") == {}
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    other.dispose()
+    assert "delivered 1" in cli("sync", "--once")

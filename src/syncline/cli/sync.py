@@ -15,7 +15,7 @@ from syncline.flows.registry import build_flow
 from syncline.flows.schedule import due_flows
 from syncline.load.suggester import FuzzySuggester
 from syncline.runtime import Runtime
-from syncline.sync import CycleReport, SyncEngine
+from syncline.sync import CycleReport, DeliveryReport, MapBusyError, SyncEngine
 
 MapOption = Annotated[
     str | None, typer.Option("--map", "-m", help="Only this map (default: every enabled map).")
@@ -74,7 +74,11 @@ def sync(
         while True:
             started = time.monotonic()
             for name in names:
-                report = engine.run_cycle(name)
+                try:
+                    report = engine.run_cycle(name)
+                except MapBusyError:  # several workers on one PostgreSQL store: theirs now
+                    console.print(f"{name}: busy in another worker; skipped", highlight=False)
+                    continue
                 _print_cycle(report)
                 failed = failed or bool(report.capture.errors or report.delivery.dead)
             if every is None:
@@ -84,6 +88,49 @@ def sync(
             time.sleep(max(0.0, every - (time.monotonic() - started)))
         if failed:
             raise typer.Exit(1)
+
+
+def worker(
+    map_name: MapOption = None,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now and exit.")] = False,
+    every: Annotated[
+        float, typer.Option("--every", help="Seconds to wait when nothing is due.")
+    ] = 5.0,
+    config: ConfigOption = None,
+) -> None:
+    """Deliver queued writes (the outbox) without capturing: add workers on more machines
+    (PostgreSQL store) to spread the writes; each job runs once, one job per link at a time."""
+    with open_runtime(config) as runtime:
+        try:
+            names = _maps(runtime, map_name) if map_name is not None else None
+        except KeyError as exc:
+            raise typer.BadParameter(str(exc.args[0])) from None
+        engine = engine_for(runtime)
+        failed = False
+        while True:
+            report = engine.deliver(names[0] if names else None)
+            _print_delivery(report, idle="nothing due" if once else None)
+            failed = failed or bool(report.dead)
+            if once:
+                break
+            if not (report.delivered or report.dead or report.replanned):
+                time.sleep(every)
+        if failed:
+            raise typer.Exit(1)
+
+
+def _print_delivery(report: DeliveryReport, idle: str | None = None) -> None:
+    if not (report.delivered or report.retried or report.dead or report.replanned):
+        if idle:
+            console.print(idle, highlight=False)
+        return
+    console.print(
+        f"delivered {report.delivered}, retried {report.retried}, dead {report.dead}, "
+        f"re-planned {report.replanned}, waiting {report.waiting}",
+        highlight=False,
+    )
+    for error in report.errors:
+        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
 
 
 def _run_due_flows(runtime: Runtime, started: dict[str, float]) -> None:
@@ -150,6 +197,7 @@ def plan(
 def register(app: typer.Typer) -> None:
     app.command()(sync)
     app.command()(plan)
+    app.command()(worker)
 
 
 __all__ = ["SynclineError", "engine_for", "register"]

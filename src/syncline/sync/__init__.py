@@ -17,7 +17,7 @@ from syncline.store.outbox import NewJob, OutboxJob
 from syncline.store.snapshots import Snapshot
 from syncline.sync.circuit import CircuitPolicy
 from syncline.sync.conflicts import DecisionError
-from syncline.sync.cycle import SyncEngine
+from syncline.sync.cycle import MapBusyError, SyncEngine
 from syncline.sync.links import KeyLookup, LinkSuggester, Suggestion
 from syncline.sync.planner import PlanStats
 from syncline.sync.report import CaptureReport, CycleReport, Plan
@@ -35,6 +35,7 @@ __all__ = [
     "KeyLookup",
     "Link",
     "LinkSuggester",
+    "MapBusyError",
     "NewJob",
     "OutboxJob",
     "Plan",

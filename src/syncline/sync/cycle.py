@@ -44,6 +44,10 @@ from syncline.sync.report import CaptureReport, CycleReport, Plan
 from syncline.sync.worker import DeliveryReport, RetryPolicy, Worker
 
 
+class MapBusyError(SynclineError):
+    """Another worker is running a cycle of this map right now (PostgreSQL advisory lock)."""
+
+
 def _no_checkpoint(_step: str) -> None:
     return None
 
@@ -130,7 +134,7 @@ class SyncEngine:
         started = time.perf_counter()
         with _fewer_collections(), self._cycle_lock(map_name) as got:
             if not got:
-                raise SynclineError(f"map {map_name!r} is already being synced by another worker")
+                raise MapBusyError(f"map {map_name!r} is already being synced by another worker")
             with self.store.begin() as conn:
                 run_id = start_run(conn, map_name)
             try:
@@ -426,4 +430,4 @@ def _stats(report: CycleReport) -> dict[str, Any]:
     }
 
 
-__all__ = ["SyncEngine"]
+__all__ = ["MapBusyError", "SyncEngine"]
