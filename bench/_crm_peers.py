@@ -13,6 +13,22 @@ from rapidfuzz import fuzz, process, utils
 from bench._crm_data import generate, max_rss_mb, prf, true_pairs
 
 
+def _figures(
+    predicted: set[tuple[int, int]], truth: set[tuple[int, int]], started: float
+) -> dict[str, float]:
+    """A peer's figures, measured from ``started`` until now."""
+    seconds = time.perf_counter() - started
+    p, r, f1 = prf(predicted, truth)
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": f1,
+        "match_s": seconds,
+        "total_s": seconds,
+        "peak_mb": max_rss_mb(),
+    }
+
+
 def run_rapidfuzz(records: int) -> dict[str, float]:
     """Plain rapidfuzz: records within a postcode compared all-with-all on one concatenated
     string with ``token_sort_ratio``; 85 or more is a match."""
@@ -53,16 +69,7 @@ def run_rapidfuzz(records: int) -> dict[str, float]:
         for a, b in zip(rows.tolist(), cols.tolist(), strict=True):
             i, j = members[a], members[b]
             predicted.add((min(i, j), max(i, j)))
-    finished = time.perf_counter()
-    p, r, f1 = prf(predicted, pairs)
-    return {
-        "precision": p,
-        "recall": r,
-        "f1": f1,
-        "match_s": finished - started,
-        "total_s": finished - started,
-        "peak_mb": max_rss_mb(),
-    }
+    return _figures(predicted, pairs, started)
 
 
 def run_splink(records: int) -> dict[str, float]:
@@ -130,13 +137,4 @@ def run_splink(records: int) -> dict[str, float]:
         (min(a, b), max(a, b))
         for a, b in zip(found["unique_id_l"].tolist(), found["unique_id_r"].tolist(), strict=True)
     }
-    finished = time.perf_counter()
-    p, r, f1 = prf(predicted_pairs, pairs)
-    return {
-        "precision": p,
-        "recall": r,
-        "f1": f1,
-        "match_s": finished - started,
-        "total_s": finished - started,
-        "peak_mb": max_rss_mb(),
-    }
+    return _figures(predicted_pairs, pairs, started)
