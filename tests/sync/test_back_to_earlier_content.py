@@ -19,3 +19,21 @@ def test_an_edit_back_to_the_value_the_leader_overwrote_flows(store: Store, tmp_
     sync.run_cycle("parties")
     sync.run_cycle("parties")
     assert systems.by_vat("erp")["V1"][1].name == "Delta"
+
+
+def test_an_update_equal_to_one_delivered_before_is_delivered_again(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, clock = Systems(tmp_path), FakeClock()
+    sync = engine(store, systems, clock)
+    crm_id = systems.create("crm", name="Delta", vat_id="V1")
+    sync.run_cycle("parties")
+    (erp_id,) = systems.rows("erp")
+    # the third edit puts both systems back where the first was: its write to the CRM equals
+    # the first one (same base version, same values), yet it is new work
+    for system, native_id, name in (("erp", erp_id, "Zeta"), ("crm", crm_id, "Delta")) * 2:
+        systems.edit(system, native_id, name=name)
+        clock.advance(60)
+        sync.run_cycle("parties")
+        assert systems.rows("crm")[crm_id].name == systems.rows("erp")[erp_id].name == name
+    assert sync.run_cycle("parties").planned_writes == 0

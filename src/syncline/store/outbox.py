@@ -74,22 +74,45 @@ class NewJob:
         return hashlib.sha256((raw + payload_hash).encode()).hexdigest()
 
 
+def _key_after(key: str, closed_id: int) -> str:
+    """The key of a job equal to the closed job ``closed_id`` (whose key is ``key``)."""
+    return hashlib.sha256(f"{key}|after:{closed_id}".encode()).hexdigest()
+
+
 def _job(row: RowMapping) -> OutboxJob:
     return OutboxJob(**{k: row[k] for k in OutboxJob.__dataclass_fields__})
 
 
+def _known_keys(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """``(id, state)`` of the jobs holding any of ``keys``."""
+    known: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(keys), 500):
+        query = select(outbox.c.idempotency_key, outbox.c.id, outbox.c.state).where(
+            outbox.c.idempotency_key.in_(keys[start : start + 500])
+        )
+        known.update({str(k): (int(i), str(s)) for k, i, s in conn.execute(query)})
+    return known
+
+
 def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = None) -> list[int]:
-    """Insert jobs whose idempotency key is new; returns the id of each (existing or new)."""
+    """Insert jobs whose idempotency key is new; returns the id of each (existing or new).
+
+    An update equal to one already delivered or superseded is new work all the same: its
+    records went back to earlier content (A -> B -> A). It gets a key derived from that job's.
+    """
     if not jobs:
         return []
     now = now or utcnow()
     keys = [j.idempotency_key for j in jobs]
-    existing: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        query = select(outbox.c.idempotency_key, outbox.c.id).where(
-            outbox.c.idempotency_key.in_(keys[start : start + 500])
-        )
-        existing.update({str(k): int(i) for k, i in conn.execute(query)})
+    known = _known_keys(conn, keys)
+    while again := {
+        key: known[key][0]
+        for job, key in zip(jobs, keys, strict=True)
+        if job.op == "update" and known.get(key, (0, "pending"))[1] in ("done", "superseded")
+    }:
+        keys = [_key_after(k, again[k]) if k in again else k for k in keys]
+        known = _known_keys(conn, keys)
+    existing = {key: job_id for key, (job_id, _) in known.items()}
     rows = []
     for job, key in zip(jobs, keys, strict=True):
         if key in existing:

@@ -28,6 +28,7 @@ from syncline.mapping import DeletePolicy
 from syncline.model import EntityValidationError
 from syncline.store import Store
 from syncline.store.audit import record_events
+from syncline.store.cursors import load_cursor
 from syncline.store.links import (
     Link,
     Side,
@@ -52,8 +53,9 @@ from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
 from syncline.sync.deletes import delete_job
 from syncline.sync.fields import other
-from syncline.sync.links import KeyLookup, resolve_refs
+from syncline.sync.links import KeyLookup, lookup_keys, resolve_refs
 from syncline.sync.planner import Planner
+from syncline.sync.recovery import Outcome, update_outcome, written_values
 
 
 @runtime_checkable
@@ -460,7 +462,8 @@ class Worker:
     # -- crash recovery -------------------------------------------------------------------------
 
     def recover(self, map_names: Sequence[str] | None = None) -> DeliveryReport:
-        """Settle jobs a crashed worker left in doubt (a create is looked up by its keys)."""
+        """Settle jobs a crashed worker left in doubt (a create is looked up by its keys, an
+        update read again: see :mod:`syncline.sync.recovery`)."""
         report = DeliveryReport()
         self._recover(report, map_names)
         return report
@@ -476,7 +479,12 @@ class Worker:
             ctx = self.context(job.map_name)
             target = ctx.side(job.target_system)
             try:
-                found = self._find_created(ctx, target, job) if job.op == "create" else None
+                found: NativeRecord | None = None
+                if job.op == "create":
+                    found = self._find_created(ctx, target, job)
+                elif job.op == "update" and job.native_id is not None:
+                    again = ctx.connectors[target].read(ctx.entity, [job.native_id])
+                    found = again[0] if again else None
             except ConnectorError as exc:
                 # the target cannot tell now: the job stays in doubt until it can
                 report.errors.append(str(exc))
@@ -484,7 +492,10 @@ class Worker:
                     self.circuits.failed(conn, job.target_system, str(exc), now)
                 continue
             with self.store.begin() as conn:
-                if found is not None:
+                retry = found is None
+                if job.op == "update" and found is not None:
+                    retry = not self._settle_update(conn, ctx, target, job, found)
+                elif found is not None:
                     values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
                     result = WriteResult(
                         WriteRequest(WriteOp.CREATE, ctx.entity, job.idempotency_key),
@@ -498,7 +509,7 @@ class Worker:
                     elif link is not None and link.state == "active" and found.data is not None:
                         planner = Planner(ctx, conn, now=now, in_doubt_before=now)
                         planner.replan(link, target, found)
-                else:
+                if retry:
                     reschedule(
                         conn,
                         job.id,
@@ -520,10 +531,46 @@ class Worker:
         if op is not None and fresh is not None:
             enqueue(conn, [delete_job(ctx, fresh, target, op, other(target))], self.clock())
 
+    def _settle_update(
+        self, conn: Connection, ctx: MapContext, target: Side, job: OutboxJob, found: NativeRecord
+    ) -> bool:
+        """An in-doubt update's target, read again: record the update if it landed; if the
+        target was changed back since, merge again with its fields counted as edited there
+        (a person undoing the write, not overwritten by a repeat). False: repeat it."""
+        values, waiting = resolve_refs(conn, dict(job.payload.get("values", {})))
+        written = written_values(ctx, values)
+        if waiting or written is None or job.link_id is None:
+            return False
+        snapshot = load_snapshots(conn, [job.link_id]).get(job.link_id)
+        cursor = load_cursor(conn, ctx.name, ctx.system(target), ctx.entity)
+        outcome = update_outcome(
+            job, target, written, found, snapshot=snapshot, captured_until=cursor.modified_at
+        )
+        if outcome is Outcome.LANDED:
+            # recorded and audited (a policy's losing value too), not re-planned away unaudited
+            request = WriteRequest(WriteOp.UPDATE, ctx.entity, job.idempotency_key)
+            result = WriteResult(request, native_id=found.native_id, version=found.version)
+            self._record_success(conn, ctx, target, job, values, result)
+            return True
+        link = get_link(conn, job.link_id)
+        if outcome is Outcome.UNKNOWN or snapshot is None or link is None:
+            return False
+        now = self.clock()
+        finish(conn, [job.id], "superseded", now)
+        if link.state == "active":
+            for name in job.fields or []:  # as if it landed: what the target shows is newer
+                snapshot.base(target)[name] = written.get(name)
+                snapshot.pending.get(target, {}).pop(name, None)
+            save_snapshots(conn, [snapshot])
+            Planner(ctx, conn, now=now, in_doubt_before=now - self.lease).replan(
+                link, target, found
+            )
+        return True
+
     def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
-        """The record an in-doubt create made, found by the map's deterministic keys."""
-        connector = ctx.connectors[target]
-        if not isinstance(connector, KeyLookup):
+        """The record an in-doubt create made, found by the map's deterministic keys (in
+        their normal form, as everywhere)."""
+        if not isinstance(ctx.connectors[target], KeyLookup):
             return None
         values = job.payload.get("values", {})
         by_name = {f.field_a: f for f in ctx.fields}
@@ -534,7 +581,7 @@ class Worker:
             value = values.get(shared.name(target))
             if value in (None, "", [], {}):
                 continue
-            found = connector.lookup(ctx.entity, shared.name(target), [value])
+            found = lookup_keys(ctx, target, shared.name(target), [value])
             if len(found) != 1:
                 continue
             with self.store.begin() as conn:
