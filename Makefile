@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-deep: $(STAMP)
-	SYNCLINE_HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	SYNCLINE_HYPOTHESIS_PROFILE=deep $(BIN)/python -m pytest -q --timeout=0 $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
