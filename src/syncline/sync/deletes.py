@@ -51,7 +51,8 @@ def _created_in_doubt(planner: Planner, link: Link, target: Side) -> str | None:
     if not jobs:
         return None
     planner._close_running(jobs)
-    return created_copy(planner.ctx, planner.conn, target, jobs[0].payload.get("values", {}))
+    made = created_copy(planner.ctx, planner.conn, target, jobs[0].payload.get("values", {}))
+    return made.native_id if made is not None else None
 
 
 def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) -> None:

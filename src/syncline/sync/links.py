@@ -186,9 +186,9 @@ def find_partners(
 
 def created_copy(
     ctx: MapContext, conn: Connection, target: Side, values: dict[str, Any]
-) -> str | None:
-    """The native id of the record a create with ``values`` made on ``target``, found by the
-    map's deterministic keys (one live, unlinked match), or None."""
+) -> NativeRecord | None:
+    """The record a create with ``values`` made on ``target``, found by the map's
+    deterministic keys (one live, unlinked match), or None."""
     by_name = {f.field_a: f for f in ctx.fields}
     for key in ctx.config.match.keys:
         shared = by_name.get(key)
@@ -199,7 +199,7 @@ def created_copy(
         if len(found) != 1:
             continue
         if not links_by_native_ids(conn, ctx.name, target, [found[0].native_id]):
-            return found[0].native_id
+            return found[0]
     return None
 
 

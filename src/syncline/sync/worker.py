@@ -35,7 +35,6 @@ from syncline.store.links import (
     forget_native_id,
     get_link,
     get_links,
-    links_by_native_ids,
     set_native_ids,
 )
 from syncline.store.outbox import (
@@ -53,7 +52,7 @@ from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
 from syncline.sync.deletes import delete_job
 from syncline.sync.fields import other
-from syncline.sync.links import KeyLookup, lookup_keys, resolve_refs
+from syncline.sync.links import created_copy, resolve_refs
 from syncline.sync.planner import Planner
 from syncline.sync.recovery import Outcome, update_outcome, written_values
 
@@ -568,27 +567,9 @@ class Worker:
         return True
 
     def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
-        """The record an in-doubt create made, found by the map's deterministic keys (in
-        their normal form, as everywhere)."""
-        if not isinstance(ctx.connectors[target], KeyLookup):
-            return None
-        values = job.payload.get("values", {})
-        by_name = {f.field_a: f for f in ctx.fields}
-        for key in ctx.config.match.keys:
-            shared = by_name.get(key)
-            if shared is None:
-                continue
-            value = values.get(shared.name(target))
-            if value in (None, "", [], {}):
-                continue
-            found = lookup_keys(ctx, target, shared.name(target), [value])
-            if len(found) != 1:
-                continue
-            with self.store.begin() as conn:
-                claimed = links_by_native_ids(conn, ctx.name, target, [found[0].native_id])
-            if not claimed:
-                return found[0]
-        return None
+        """The record an in-doubt create made, found by the map's deterministic keys."""
+        with self.store.begin() as conn:
+            return created_copy(ctx, conn, target, job.payload.get("values", {}))
 
 
 __all__ = ["CheckedWrites", "DeliveryReport", "RetryPolicy", "Worker"]
