@@ -156,6 +156,7 @@ class Outage:
         self.inner = inner
         self.system = inner.system
         self.capabilities = inner.capabilities
+        self.finds_deleted_by_key = inner.finds_deleted_by_key
         self.down = False
         self.write_failures: list[ConnectorError] = []
         self.before_write: Callable[[], None] | None = None
@@ -173,9 +174,11 @@ class Outage:
         self._call()
         return self.inner.read(entity, native_ids)
 
-    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+    def lookup(
+        self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
+    ) -> list[NativeRecord]:
         self._call()
-        return self.inner.lookup(entity, field, values)
+        return self.inner.lookup(entity, field, values, include_deleted)
 
     def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         self._call()

@@ -34,7 +34,10 @@ def test_twins_with_differently_spelt_vat_ids_are_linked_not_copied(
 class ScanLookup(Outage):
     """Key lookup by scan, as the Tryton and BottleCRM connectors do it (loose forms)."""
 
-    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
+    def lookup(
+        self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
+    ) -> list[NativeRecord]:
+        # live records only, asked or not: those systems list no deleted records
         return lookup_by_scan(self.inner, entity, field, values)
 
 

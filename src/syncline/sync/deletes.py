@@ -8,7 +8,7 @@ link and keeps both records, ``flag`` keeps everything and opens a conflict item
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from syncline.mapping import DeletePolicy
 from syncline.store.conflicts import DELETED_FIELD, open_conflict
@@ -36,6 +36,23 @@ def delete_job(ctx: MapContext, link: Link, target: Side, op: str, source: Side)
         fields=None,
         base_version=None,
     )
+
+
+def deleted_copy_event(ctx: MapContext, link: Link, side: Side, job_id: int) -> dict[str, Any]:
+    """The audit event of a copy that an in-doubt create (``job_id``) made on ``side``, found
+    deleted there when the engine recovered from the crash: the delete policy applies."""
+    return {
+        "map_name": ctx.name,
+        "link_id": link.id,
+        "entity": ctx.entity,
+        "source_system": ctx.system(side),
+        "target_system": ctx.system(other(side)),
+        "old_value": link.native_id(side),
+        "reason": "delete",
+        "job_id": job_id,
+        "detail": f"the copy created in {ctx.system(side)} before a crash was deleted there "
+        f"before the restart; delete policy {ctx.config.delete.value} applies",
+    }
 
 
 def _created_in_doubt(planner: Planner, link: Link, target: Side) -> str | None:
@@ -111,4 +128,4 @@ def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) ->
         set_state(planner.conn, [link.id], "flagged")
 
 
-__all__ = ["delete_job", "plan_delete"]
+__all__ = ["delete_job", "deleted_copy_event", "plan_delete"]

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import NativeRecord
 from syncline.matching.keys import key_forms
+from syncline.model import EntityValidationError
 from syncline.store.links import Link, Side, links_by_native_ids
 from syncline.store.schema import review_items
 from syncline.store.types import utcnow
@@ -29,6 +30,20 @@ class KeyLookup(Protocol):
 
     def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
         """Live records of ``entity`` whose canonical ``field`` equals one of ``values``."""
+
+
+@runtime_checkable
+class DeletedKeyLookup(Protocol):
+    """A key lookup that can also find records deleted in the system but kept there (soft
+    deletes), when ``finds_deleted_by_key`` is true: ``include_deleted=True`` returns them as
+    tombstones (``deleted``) that keep their values."""
+
+    finds_deleted_by_key: bool
+
+    def lookup(
+        self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
+    ) -> list[NativeRecord]:
+        """Records of ``entity`` whose canonical ``field`` equals one of ``values``."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +131,16 @@ def _raw_items(values: Sequence[Any]) -> list[Any]:
 
 
 def lookup_keys(
-    ctx: MapContext, target: Side, field: str, values: Sequence[Any]
+    ctx: MapContext,
+    target: Side,
+    field: str,
+    values: Sequence[Any],
+    *,
+    include_deleted: bool = False,
 ) -> list[NativeRecord]:
     """Live records of ``target`` whose key ``field`` equals one of ``values`` in the normal
-    form of :mod:`syncline.matching.keys` (the initial load's rule too).
+    form of :mod:`syncline.matching.keys` (the initial load's rule too); with
+    ``include_deleted``, deleted ones too where the connector can find them.
 
     The connector is asked for the raw values and their normal forms; what it returns is held
     to the normal form here, since a connector may compare more loosely or more strictly.
@@ -129,9 +150,17 @@ def lookup_keys(
     if not wanted or not isinstance(connector, KeyLookup):
         return []
     asked = list(dict.fromkeys([*_raw_items(values), *sorted(wanted)]))
+    if (
+        include_deleted
+        and isinstance(connector, DeletedKeyLookup)
+        and connector.finds_deleted_by_key
+    ):
+        found = connector.lookup(ctx.entity, field, asked, include_deleted=True)
+    else:
+        found = connector.lookup(ctx.entity, field, asked)
     return [
         record
-        for record in connector.lookup(ctx.entity, field, asked)
+        for record in found
         if record.data is not None
         and wanted & key_forms(field, record.data.canonical_values().get(field))
     ]
@@ -185,22 +214,46 @@ def find_partners(
 
 
 def created_copy(
-    ctx: MapContext, conn: Connection, target: Side, values: dict[str, Any]
+    ctx: MapContext,
+    conn: Connection,
+    target: Side,
+    values: dict[str, Any],
+    *,
+    include_deleted: bool = False,
 ) -> NativeRecord | None:
     """The record a create with ``values`` made on ``target``, found by the map's
-    deterministic keys (one live, unlinked match), or None."""
+    deterministic keys (one live, unlinked match), or None.
+
+    With ``include_deleted`` (and a connector that finds deleted records), a copy deleted in
+    ``target`` since counts too when no live record matches: a tombstone still holding every
+    value the create wrote (an older deleted record under the same key differs in some value).
+    """
     by_name = {f.field_a: f for f in ctx.fields}
     for key in ctx.config.match.keys:
         shared = by_name.get(key)
         value = values.get(shared.name(target)) if shared is not None else None
         if shared is None or value in (None, "", [], {}):
             continue
-        found = lookup_keys(ctx, target, shared.name(target), [value])
+        found = lookup_keys(
+            ctx, target, shared.name(target), [value], include_deleted=include_deleted
+        )
+        live = [r for r in found if not r.deleted]
+        found = live or [r for r in found if _holds(ctx, r, values)]
         if len(found) != 1:
             continue
         if not links_by_native_ids(conn, ctx.name, target, [found[0].native_id]):
             return found[0]
     return None
+
+
+def _holds(ctx: MapContext, record: NativeRecord, values: dict[str, Any]) -> bool:
+    """Whether ``record`` shows every one of ``values`` (written to its system) as written."""
+    try:
+        written = ctx.model.parse(values).canonical_values()
+    except EntityValidationError:
+        return False
+    shown = record.data.canonical_values() if record.data is not None else {}
+    return all(shown.get(name) == written.get(name) for name in values)
 
 
 def add_review_item(conn: Connection, ctx: MapContext, side: Side, suggestion: Suggestion) -> None:
@@ -235,6 +288,7 @@ def add_review_item(conn: Connection, ctx: MapContext, side: Side, suggestion: S
 
 
 __all__ = [
+    "DeletedKeyLookup",
     "KeyLookup",
     "LinkSuggester",
     "Suggestion",

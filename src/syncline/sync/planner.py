@@ -16,13 +16,7 @@ from sqlalchemy.engine import Connection
 from syncline.connectors.base import NativeRecord
 from syncline.mapping.config import Direction
 from syncline.store.audit import record_events
-from syncline.store.conflicts import (
-    ConflictItem,
-    close_conflict,
-    open_conflict,
-    open_conflicts_for_links,
-    refresh_conflict,
-)
+from syncline.store.conflicts import ConflictItem, open_conflict, open_conflicts_for_links
 from syncline.store.links import Link, Side, create_links, links_by_native_ids, set_native_id
 from syncline.store.outbox import (
     NewJob,
@@ -34,6 +28,7 @@ from syncline.store.outbox import (
 )
 from syncline.store.reviews import decided_reviews
 from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots
+from syncline.sync.conflict_refresh import ConflictRefresh
 from syncline.sync.context import REF_KEY, MapContext
 from syncline.sync.deletes import plan_delete
 from syncline.sync.digests import Digests
@@ -99,6 +94,7 @@ class Planner:
         self.suggester = suggester
         self.planned = planned
         self.translate = Translator(ctx, conn)
+        self._conflicts = ConflictRefresh(ctx, conn, self.translate)
         self.stats = PlanStats()
         self._work = _Work()
         self._open_jobs: dict[int, list[OutboxJob]] = {}
@@ -166,10 +162,8 @@ class Planner:
         if link.native_id(target) is None:
             self._plan_create(link, side, values, record.version, snapshot)
             return
-        frozen = {
-            f: c for f, c in frozen.items() if self._refresh_conflict(c, side, values, record)
-        }
-        self.merge_link(link, snapshot, frozen=set(frozen), changed_at=record.modified_at)
+        still = self._conflicts.frozen_after(link, side, record, values, frozen)
+        self.merge_link(link, snapshot, frozen=still, changed_at=record.modified_at)
 
     def replan(
         self, link: Link, side: Side, record: NativeRecord, extra: Adjust | None = None
@@ -186,13 +180,11 @@ class Planner:
             conflicts = open_conflicts_for_links(self.conn, [link.id])
             frozen = {f: c for (_, f), c in conflicts.items()}
             values = record.data.canonical_values()
-            frozen = {
-                f: c for f, c in frozen.items() if self._refresh_conflict(c, side, values, record)
-            }
+            still = self._conflicts.frozen_after(link, side, record, values, frozen)
             digest = record.data.content_hash()
             snapshot.set_seen(side, values, record.version, digest, record.modified_at)
             self.merge_link(
-                link, snapshot, frozen=set(frozen), changed_at=record.modified_at, extra=extra
+                link, snapshot, frozen=still, changed_at=record.modified_at, extra=extra
             )
         self._flush()
         return self.stats
@@ -273,32 +265,6 @@ class Planner:
             else:
                 self._work.supersede.add((link.id, self.ctx.system(target)))
         return result
-
-    def _refresh_conflict(
-        self, item: ConflictItem, side: Side, values: dict[str, Any], record: NativeRecord
-    ) -> bool:
-        """Keep an open conflict's value of ``side`` current; False when the sides now agree
-        (a person fixed it in one system), which closes it and lets the field flow again."""
-        shared = next((f for f in self.ctx.fields if f.field_a == item.field), None)
-        if shared is None:
-            return True
-        value = values.get(shared.name(side))
-        value_a = value if side == "a" else item.value_a
-        value_b = value if side == "b" else item.value_b
-        if self.translate(shared, value_a, "b") == value_b:
-            close_conflict(self.conn, item.id, resolution="agreed", value=value_a, actor="syncline")
-            return False
-        if value != (item.value_a if side == "a" else item.value_b):
-            refresh_conflict(
-                self.conn,
-                item.id,
-                **{
-                    f"value_{side}": value,
-                    f"version_{side}": record.version,
-                    f"changed_at_{side}": record.modified_at,
-                },
-            )
-        return True
 
     def _plan_update(
         self, link: Link, target: Side, snapshot: Snapshot, result: MergeResult

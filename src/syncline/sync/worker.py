@@ -50,7 +50,7 @@ from syncline.store.outbox import (
 from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots, values_hash
 from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
-from syncline.sync.deletes import delete_job
+from syncline.sync.deletes import delete_job, deleted_copy_event
 from syncline.sync.fields import other
 from syncline.sync.links import created_copy, resolve_refs
 from syncline.sync.planner import Planner
@@ -503,9 +503,11 @@ class Worker:
                     )
                     self._record_success(conn, ctx, target, job, values, result)
                     link = get_link(conn, job.link_id) if job.link_id is not None else None
-                    if link is not None and link.state == "deleted":
+                    if link is not None and link.state == "deleted" and not found.deleted:
                         self._remove_orphan(conn, ctx, link, target)
-                    elif link is not None and link.state == "active" and found.data is not None:
+                    elif link is not None and link.state == "active":
+                        if found.deleted:  # deleted there before the restart: as if captured
+                            record_events(conn, [deleted_copy_event(ctx, link, target, job.id)])
                         planner = Planner(ctx, conn, now=now, in_doubt_before=now)
                         planner.replan(link, target, found)
                 if retry:
@@ -567,9 +569,11 @@ class Worker:
         return True
 
     def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
-        """The record an in-doubt create made, found by the map's deterministic keys."""
+        """The record an in-doubt create made, found by the map's deterministic keys (a
+        tombstone when it was deleted there since, where the connector can tell)."""
         with self.store.begin() as conn:
-            return created_copy(ctx, conn, target, job.payload.get("values", {}))
+            values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
+            return created_copy(ctx, conn, target, values, include_deleted=True)
 
 
 __all__ = ["CheckedWrites", "DeliveryReport", "RetryPolicy", "Worker"]

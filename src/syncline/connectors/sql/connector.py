@@ -118,6 +118,7 @@ class SqlConnector:
                 f"table {settings.table!r} has no column(s) {', '.join(missing)}", system=system
             )
         self.key: Column[Any] = self.table.c[settings.key_column]
+        self.finds_deleted_by_key = settings.deleted_column is not None  # soft deletes are kept
         self._int_key = isinstance(self.key.type, Integer)
         self._naive_time = False
         if settings.modified_column:
@@ -160,12 +161,13 @@ class SqlConnector:
         column = self.settings.deleted_column
         return bool(column and row[column])
 
-    def _record(self, row: RowMapping) -> NativeRecord:
+    def _record(self, row: RowMapping, *, with_values: bool = False) -> NativeRecord:
         native_id = str(row[self.settings.key_column])
         modified = (
             _utc(row[self.settings.modified_column]) if self.settings.modified_column else None
         )
-        if self._deleted(row):
+        deleted = self._deleted(row)
+        if deleted and not with_values:
             return NativeRecord(self.entity, native_id, None, None, modified, deleted=True)
         values: dict[str, Any] = {}
         for field, column in self.settings.columns.items():
@@ -182,7 +184,7 @@ class SqlConnector:
                 system=self.system,
                 remote_message=str(exc),
             ) from None
-        return NativeRecord(self.entity, native_id, data, self._version(row), modified)
+        return NativeRecord(self.entity, native_id, data, self._version(row), modified, deleted)
 
     def _columns(self, data: CanonicalEntity, fields: frozenset[str] | None) -> dict[str, Any]:
         values = data.canonical_values()
@@ -265,8 +267,11 @@ class SqlConnector:
             raise self._transient(exc) from None
         return [found[i] for i in dict.fromkeys(native_ids) if i in found]
 
-    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
-        """Live rows whose ``field`` equals one of ``values`` (deterministic-key matching)."""
+    def lookup(
+        self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
+    ) -> list[NativeRecord]:
+        """Live rows whose ``field`` equals one of ``values`` (deterministic-key matching);
+        with ``include_deleted``, soft-deleted rows too, as tombstones that keep their values."""
         self._check_entity(entity)
         column_name = self.settings.columns.get(field)
         if column_name is None or field in self._complex or not values:
@@ -276,8 +281,11 @@ class SqlConnector:
         try:
             with self.engine.connect() as conn:
                 for part in chunked(list(values), 500):
-                    query = select(self.table).where(column.in_(list(part)), self._alive())
-                    result.extend(self._record(r) for r in conn.execute(query).mappings().all())
+                    query = select(self.table).where(column.in_(list(part)))
+                    if not include_deleted:
+                        query = query.where(self._alive())
+                    rows = conn.execute(query).mappings().all()
+                    result.extend(self._record(r, with_values=True) for r in rows)
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
         return result
