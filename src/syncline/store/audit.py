@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
+from syncline.store.bulk import insert_rows
 from syncline.store.schema import audit_events
 from syncline.store.types import utcnow
 
@@ -64,7 +65,7 @@ def record_events(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
         row["at"] = event.get("at") or now
         row["actor"] = event.get("actor") or "syncline"
         rows.append(row)
-    conn.execute(insert(audit_events), rows)
+    insert_rows(conn, audit_events, columns, ([r[c] for c in columns] for r in rows))
 
 
 def _event(row: RowMapping) -> AuditEvent:

@@ -145,6 +145,63 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
     return [existing[k] for k in keys]
 
 
+def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> int:
+    """Insert ``job`` under idempotency ``key`` as already claimed by ``worker`` (a batch the
+    caller delivers itself, right after committing it); returns its id."""
+    row = {
+        "map_name": job.map_name,
+        "link_id": job.link_id,
+        "target_system": job.target_system,
+        "entity": job.entity,
+        "op": job.op,
+        "native_id": job.native_id,
+        "payload": job.payload,
+        "fields": job.fields,
+        "base_version": job.base_version,
+        "idempotency_key": key,
+        "state": "running",
+        "attempts": 1,
+        "next_attempt_at": now,
+        "claimed_by": worker,
+        "claimed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(conn.execute(insert(outbox).returning(outbox.c.id), [row]).scalar_one())
+
+
+def close_claimed(
+    conn: Connection,
+    job_id: int,
+    worker: str,
+    now: datetime,
+    *,
+    state: str = "done",
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Close a job ``worker`` still holds (``payload`` replaces its payload); False when it
+    no longer does (recovery took it over after its lease ran out)."""
+    values: dict[str, Any] = {"state": state, "updated_at": now, "claimed_by": None}
+    if payload is not None:
+        values["payload"] = payload
+    query = update(outbox).where(
+        outbox.c.id == job_id, outbox.c.state == "running", outbox.c.claimed_by == worker
+    )
+    return bool(conn.execute(query.values(values)).rowcount == 1)
+
+
+def claim_as(
+    conn: Connection, job_ids: Sequence[int], worker: str | None, at: datetime | None
+) -> None:
+    """Mark jobs running as claimed by ``worker`` at ``at`` (jobs taking over a claim)."""
+    for start in range(0, len(job_ids), 500):
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(job_ids[start : start + 500])))
+            .values(state="running", claimed_by=worker, claimed_at=at)
+        )
+
+
 def supersede_pending(
     conn: Connection, link_ids: Sequence[int], target_system: str, keep: Sequence[int] = ()
 ) -> int:
@@ -354,7 +411,10 @@ __all__ = [
     "OPEN_STATES",
     "NewJob",
     "OutboxJob",
+    "add_running",
     "claim",
+    "claim_as",
+    "close_claimed",
     "count_jobs",
     "enqueue",
     "finish",

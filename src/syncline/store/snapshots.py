@@ -16,18 +16,29 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Connection
 
+from syncline.store.bulk import insert_rows
 from syncline.store.links import Side
 from syncline.store.schema import snapshots
 from syncline.store.types import utcnow
 
 
 def values_hash(values: dict[str, Any]) -> str:
-    """SHA-256 of canonical values (same text as ``CanonicalEntity.content_hash``)."""
-    text = json.dumps(values, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of canonical values (the text of ``CanonicalEntity.content_hash``).
+
+    The text is ``json.dumps(values, sort_keys=True, separators=(",", ":"))``; orjson writes
+    the same bytes several times faster when they are ASCII and hold no float (canonical values
+    hold none: amounts are decimal strings), so other text goes through the json module.
+    """
+    try:
+        raw = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # beyond orjson (an integer over 64 bits): the json module writes it
+        raw = b"\xff"
+    if not raw.isascii():
+        raw = json.dumps(values, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _base_hash(values: dict[str, Any]) -> str:
@@ -146,8 +157,9 @@ def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snaps
     return result
 
 
-def save_snapshots(conn: Connection, items: Sequence[Snapshot]) -> None:
-    """Write snapshots (replacing existing rows of the same links)."""
+def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = False) -> None:
+    """Write snapshots, replacing existing rows of the same links (``new``: links that have
+    none yet, so there is nothing to replace)."""
     if not items:
         return
     now = utcnow()
@@ -166,10 +178,11 @@ def save_snapshots(conn: Connection, items: Sequence[Snapshot]) -> None:
                 "synced_at": now,
             }
         )
-    ids = [s.link_id for s in items]
+    ids = [] if new else [s.link_id for s in items]
     for start in range(0, len(ids), 500):
         conn.execute(delete(snapshots).where(snapshots.c.link_id.in_(ids[start : start + 500])))
-    conn.execute(insert(snapshots), rows)
+    columns = list(rows[0])
+    insert_rows(conn, snapshots, columns, ([r[c] for c in columns] for r in rows))
 
 
 __all__ = ["Snapshot", "load_snapshots", "save_snapshots", "values_hash"]

@@ -10,6 +10,7 @@ from typing import Any
 from syncline.connectors.base import Connector
 from syncline.errors import ConfigError
 from syncline.mapping import MapConfig, SynclineConfig
+from syncline.mapping.config import Direction
 from syncline.mapping.transforms import apply
 from syncline.model import CanonicalEntity, entity_type
 from syncline.store.links import Side
@@ -62,6 +63,32 @@ class MapContext:
     def shared_values(self, values: Mapping[str, Any], side: Side) -> dict[str, Any]:
         """The shared fields of a full record of ``side``."""
         return {f.name(side): values.get(f.name(side)) for f in self.fields}
+
+    def creates_into(self, target: Side) -> bool:
+        """Whether the map's direction lets new records flow into ``target``."""
+        direction = self.config.direction
+        return direction == Direction.BOTH or (direction == Direction.A_TO_B) == (target == "b")
+
+    def create_payload(
+        self,
+        side: Side,
+        values: Mapping[str, Any],
+        version: str | None,
+        translate: Callable[[SharedField, Any, Side], Any],
+    ) -> dict[str, Any]:
+        """The outbox payload creating a record of ``side`` (full canonical ``values`` at
+        ``version``) in the other system: what to write, and what both sides then agree on."""
+        target: Side = "b" if side == "a" else "a"
+        target_values = {
+            f.name(target): translate(f, values.get(f.name(side)), target) for f in self.fields
+        }
+        return {
+            "values": target_values,
+            "agreed": {side: self.shared_values(values, side), target: target_values},
+            "reasons": {},
+            "source_system": self.system(side),
+            "source_version": version,
+        }
 
 
 def _unstored(connector: Connector, entity: str) -> frozenset[str]:

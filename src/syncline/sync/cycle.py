@@ -38,6 +38,7 @@ from syncline.sync import conflicts as decisions
 from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
 from syncline.sync.circuit import CircuitPolicy, Circuits
 from syncline.sync.context import Checkpoint, MapContext, build_context
+from syncline.sync.first_load import InitialLoad
 from syncline.sync.links import LinkSuggester
 from syncline.sync.planner import Planner
 from syncline.sync.report import CaptureReport, CycleReport, Plan
@@ -140,8 +141,9 @@ class SyncEngine:
             try:
                 # writes a crash left in doubt first: capture then sees their copies as linked
                 early = self.worker.recover([map_name])
-                capture = self.capture(map_name)
+                capture = self.capture(map_name, initial_load=True)
                 delivery = self.deliver(map_name)
+                delivery.delivered += capture.loaded  # the initial load's batches
                 delivery.recovered += early.recovered
                 delivery.errors[:0] = early.errors
             except BaseException as exc:
@@ -163,11 +165,22 @@ class SyncEngine:
         )  # a map referencing others runs after them
         return [self.run_cycle(m.name) for m in order]
 
-    def capture(self, map_name: str) -> CaptureReport:
-        """Capture and plan both sides of a map (no delivery)."""
+    def capture(self, map_name: str, *, initial_load: bool = False) -> CaptureReport:
+        """Capture and plan both sides of a map (no delivery).
+
+        With ``initial_load`` (a cycle), a map whose target holds none of its records is
+        loaded in batches as it is captured (:mod:`syncline.sync.first_load`); the empty side
+        is captured first, so the load's copies come back in the next cycle."""
         ctx = self.context(map_name)
         report = CaptureReport()
-        for side in ("a", "b"):
+        self._load = None
+        if initial_load and self._dry is None:
+            with self.store.begin() as conn:
+                self._load = InitialLoad.find(conn, ctx, self.worker_id)
+        sides: tuple[Side, Side] = ("a", "b")
+        if self._load is not None:
+            sides = (self._load.target, self._load.source)
+        for side in sides:
             system = ctx.system(side)
             with self.store.begin() as conn:
                 blocked = self.circuits.blocked(conn, self.clock())
@@ -208,6 +221,7 @@ class SyncEngine:
     # -- capture internals ----------------------------------------------------------------------
 
     _planned: list[Any] | None = None
+    _load: InitialLoad | None = None
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -234,24 +248,43 @@ class SyncEngine:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
 
+    def _planner(self, ctx: MapContext, conn: Connection, now: datetime) -> Planner:
+        return Planner(
+            ctx,
+            conn,
+            now=now,
+            in_doubt_before=now - timedelta(seconds=self.lease_seconds),
+            suggester=self.suggester,
+            planned=self._planned,
+        )
+
     def _plan_page(self, ctx: MapContext, side: Side, page: CapturePage, report: Any) -> None:
         self.checkpoint("capture.page")
         now = self.clock()
+        load = self._load if self._load is not None and side == self._load.source else None
+        batch: list[NativeRecord] = []
+        job = None
         with self._tx() as conn:
-            planner = Planner(
-                ctx,
-                conn,
-                now=now,
-                in_doubt_before=now - timedelta(seconds=self.lease_seconds),
-                suggester=self.suggester,
-                planned=self._planned,
-            )
-            if page.records:
-                report.stats.add(planner.plan(side, page.records, page.digests))
+            records = page.records
+            if load is not None and records:
+                batch, records = load.split(conn, records)
+                if batch:
+                    job = load.plan(conn, batch, page.digests, now)
+            if records:
+                report.stats.add(self._planner(ctx, conn, now).plan(side, records, page.digests))
             page.commit(conn)
             self.checkpoint("capture.commit")
         report.read += page.read
         self.checkpoint("capture.committed")
+        if load is not None and job is not None:
+            loaded = load.deliver(self.store, job, batch, now, self.checkpoint)
+            report.stats.records += loaded.created
+            report.stats.created_links += loaded.created
+            report.loaded += loaded.created
+            if loaded.rejected:  # planned one by one: retried or dead-lettered with the reason
+                with self._tx() as conn:
+                    planner = self._planner(ctx, conn, now)
+                    report.stats.add(planner.plan(side, loaded.rejected, page.digests))
 
     def _plan_decided(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
         """Records whose review a person decided, still without a link: planned again so the
@@ -419,6 +452,7 @@ def _stats(report: CycleReport) -> dict[str, Any]:
         "jobs": s.jobs,
         "conflicts": s.conflicts,
         "created_links": s.created_links,
+        "loaded": report.capture.loaded,
         "linked": s.linked,
         "deletes": s.deletes,
         "delivered": d.delivered,

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import NativeRecord
-from syncline.mapping.config import Direction
 from syncline.store.audit import record_events
 from syncline.store.conflicts import ConflictItem, open_conflict, open_conflicts_for_links
 from syncline.store.links import Link, Side, create_links, links_by_native_ids, set_native_id
@@ -308,17 +307,7 @@ class Planner:
         target = other(side)
         if any(j.state == "running" for j in self._open_jobs.get(link.id, [])):
             return  # a create is in flight; its result is merged when it lands
-        target_values = {
-            f.name(target): self.translate(f, values.get(f.name(side)), target)
-            for f in self.ctx.fields
-        }
-        payload = {
-            "values": target_values,
-            "agreed": {side: self.ctx.shared_values(values, side), target: target_values},
-            "reasons": {},
-            "source_system": self.ctx.system(side),
-            "source_version": version,
-        }
+        payload = self.ctx.create_payload(side, values, version, self.translate)
         self._add_job(
             NewJob(
                 map_name=self.ctx.name,
@@ -330,7 +319,7 @@ class Planner:
                 payload=payload,
                 fields=None,
                 base_version=None,
-                depends_on=self._parent_job(target_values),
+                depends_on=self._parent_job(payload["values"]),
             )
         )
 
@@ -351,7 +340,7 @@ class Planner:
             if not self._link_partner(record, partner, side, partner_links):
                 to_create.append(record)
         to_create, decided_new = self._decided(side, to_create)
-        if not self._creates_allowed(target):
+        if not self.ctx.creates_into(target):
             return  # a one-way map links matching records but never copies back
         if to_create and self.ctx.config.match.fuzzy and self.suggester is not None:
             to_create = self._suggest(side, to_create)
@@ -406,11 +395,6 @@ class Planner:
             elif all(i.decision == "create" for i in items):
                 create.append(record)
         return undecided, create
-
-    def _creates_allowed(self, target: Side) -> bool:
-        """Whether the map's direction lets records flow into ``target``."""
-        direction = self.ctx.config.direction
-        return direction == Direction.BOTH or (direction == Direction.A_TO_B) == (target == "b")
 
     def _link_partner(
         self,

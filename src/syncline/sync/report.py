@@ -16,6 +16,7 @@ class CaptureReport:
 
     stats: PlanStats = field(default_factory=PlanStats)
     read: int = 0
+    loaded: int = 0  # records the initial load created in batches
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 

@@ -52,6 +52,7 @@ from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
 from syncline.sync.deletes import delete_job, deleted_copy_event
 from syncline.sync.fields import other
+from syncline.sync.first_load import expand_in_doubt
 from syncline.sync.links import created_copy, resolve_refs
 from syncline.sync.planner import Planner
 from syncline.sync.recovery import Outcome, update_outcome, written_values
@@ -472,6 +473,9 @@ class Worker:
         now = self.clock()
         with self.store.begin() as conn:
             jobs = in_doubt(conn, now - self.lease, self.worker_id)
+            mine = [j for j in jobs if map_names is None or j.map_name in map_names]
+            if expand_in_doubt(conn, mine, self.context, now):  # an initial load's batches
+                jobs = in_doubt(conn, now - self.lease, self.worker_id)
         for job in jobs:
             if map_names is not None and job.map_name not in map_names:
                 continue

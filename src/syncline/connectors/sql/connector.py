@@ -6,8 +6,8 @@ table without a version column. Writes set ``modified_column`` to the current UT
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import types
 import typing
 import uuid
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from sqlalchemy import (
     Column,
@@ -173,7 +174,8 @@ class SqlConnector:
         for field, column in self.settings.columns.items():
             value = row[column]
             if field in self._complex and isinstance(value, str):
-                value = json.loads(value)
+                with contextlib.suppress(orjson.JSONDecodeError):  # else invalid, named below
+                    value = orjson.loads(value)
             if value is not None:
                 values[field] = value
         try:
@@ -186,7 +188,11 @@ class SqlConnector:
             ) from None
         return NativeRecord(self.entity, native_id, data, self._version(row), modified, deleted)
 
-    def _columns(self, data: CanonicalEntity, fields: frozenset[str] | None) -> dict[str, Any]:
+    def _columns(
+        self, data: CanonicalEntity, fields: frozenset[str] | None, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """The row values for ``data`` (only ``fields``, when given); ``now`` stamps the
+        modified column (one stamp for a whole batch)."""
         values = data.canonical_values()
         row: dict[str, Any] = {}
         for field, column in self.settings.columns.items():
@@ -194,10 +200,10 @@ class SqlConnector:
                 continue
             value = values.get(field)
             if field in self._complex and value is not None:
-                value = json.dumps(value, sort_keys=True, separators=(",", ":"))
+                value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
             row[column] = value
         if self.settings.modified_column:
-            row[self.settings.modified_column] = self._now()
+            row[self.settings.modified_column] = now or self._now()
         return row
 
     def _check_entity(self, entity: str) -> None:
@@ -411,10 +417,11 @@ class SqlConnector:
 
     def _create(self, conn: Connection, requests: list[WriteRequest]) -> list[tuple[str, str]]:
         rows = []
+        now = self._now()
         for request in requests:
             if request.data is None:
                 raise PermanentError("a create needs data", system=self.system)
-            row = self._columns(request.data, None)
+            row = self._columns(request.data, None, now)
             if self.settings.deleted_column:
                 row[self.settings.deleted_column] = False
             if self.settings.key_kind == "uuid":
@@ -424,16 +431,21 @@ class SqlConnector:
         if conn.dialect.name != "sqlite" or not (self._int_key or self.settings.key_kind == "uuid"):
             statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
             stored = conn.execute(statement, rows).mappings().all()
+        elif self._int_key:
+            # SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row). The one
+            # writer inside its transaction, it gives the rows of one executemany consecutive
+            # keys after the largest: the last key counts them back, and one range read gets
+            # the rows as stored (their versions).
+            conn.execute(insert(self.table), rows)
+            last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
+            first = last - len(rows) + 1
+            query = select(self.table).where(self.key >= first, self.key <= last)
+            stored = conn.execute(query.order_by(self.key)).mappings().all()
         else:
-            # SQLite cannot order RETURNING rows, so SQLAlchemy would insert row by row. In
-            # multi-row INSERTs the database hands out increasing integer keys in row order;
-            # uuid keys are ours: either way each row finds its request again.
+            # uuid keys are ours: each row finds its request again
             returned = conn.execute(insert(self.table).returning(*self.table.c), rows).mappings()
-            if self._int_key:
-                stored = sorted(returned, key=lambda r: int(r[key]))
-            else:
-                by_key = {str(r[key]): r for r in returned}
-                stored = [by_key[str(row[key])] for row in rows]
+            by_key = {str(r[key]): r for r in returned}
+            stored = [by_key[str(row[key])] for row in rows]
         return [(str(row[key]), self._version(row)) for row in stored]
 
     def _current(self, conn: Connection, ids: list[str]) -> dict[str, RowMapping]:
