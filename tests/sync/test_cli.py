@@ -119,6 +119,17 @@ def test_plan_then_sync_then_links(setup: tuple[Cli, Systems]) -> None:
     assert "unknown" in cli("sync", "--map", "unknown", "--once", code=2)
 
 
+def test_sync_loads_an_empty_system_in_batches_and_says_so(setup: tuple[Cli, Systems]) -> None:
+    cli, systems = setup
+    for n in range(3):
+        systems.create("crm", name=f"Party {n}", vat_id=f"DE{n}")
+    out = cli("sync", "--once")
+    assert "parties: read 3, loaded 3 in batches, planned 0 write(s)" in out, out
+    assert "delivered 3" in out
+    assert set(systems.by_vat("erp")) == {"DE0", "DE1", "DE2"}
+    assert "loaded" not in cli("sync", "--once"), "later cycles sync as usual"
+
+
 def test_conflicts_list_show_and_resolve(setup: tuple[Cli, Systems]) -> None:
     cli, systems = setup
     crm_id = systems.create("crm", name="Alpha", vat_id="DE1")

@@ -38,8 +38,9 @@ def _maps(runtime: Runtime, name: str | None) -> list[str]:
 
 def _print_cycle(report: CycleReport) -> None:
     s, d = report.capture.stats, report.delivery
+    loaded = f"loaded {report.capture.loaded} in batches, " if report.capture.loaded else ""
     console.print(
-        f"{report.map_name}: read {report.capture.read}, planned {s.jobs} write(s), "
+        f"{report.map_name}: read {report.capture.read}, {loaded}planned {s.jobs} write(s), "
         f"{s.conflicts} new conflict(s); delivered {d.delivered}, retried {d.retried}, "
         f"dead {d.dead}, re-planned {d.replanned} ({report.seconds:.2f} s)",
         highlight=False,
