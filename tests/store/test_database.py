@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, inspect, select
@@ -127,3 +128,24 @@ def test_unreachable_postgres_is_a_store_error_without_the_password() -> None:
 def test_unsupported_url_is_explained() -> None:
     with pytest.raises(StoreError, match="unsupported state store"):
         Store.open("mysql://x@localhost/db")
+
+
+def test_sqlite_checkpoints_when_asked_not_inside_cycles(tmp_path: Path) -> None:
+    """Committed work stays in the write-ahead log (a cycle never waits for the copy back and
+    its fsync) until a checkpoint, which the sync loops run while idle."""
+    path = tmp_path / "state.db"
+    store = Store.open(f"sqlite:///{path}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 100_000
+    before = path.stat().st_size
+    with store.begin() as conn:
+        rows = [
+            {"map_name": f"map-{n}", "kind": "sync", "state": "ok", "stats": {"n": n},
+             "started_at": datetime.now(UTC)}
+            for n in range(2000)
+        ]  # fmt: skip
+        conn.execute(insert(runs), rows)
+    assert path.stat().st_size == before, "committed into the log only"
+    store.checkpoint()
+    assert path.stat().st_size > before + 100_000, "copied into the database file"
+    store.close()

@@ -82,6 +82,7 @@ def sync(
                     continue
                 _print_cycle(report)
                 failed = failed or bool(report.capture.errors or report.delivery.dead)
+            engine.store.checkpoint()  # while idle, not inside the next cycle
             if every is None:
                 break
             if map_name is None:
@@ -112,6 +113,8 @@ def worker(
             report = engine.deliver(names[0] if names else None)
             _print_delivery(report, idle="nothing due" if once else None)
             failed = failed or bool(report.dead)
+            if report.delivered or report.dead or report.replanned or once:
+                engine.store.checkpoint()  # while idle, not inside the next delivery
             if once:
                 break
             if not (report.delivered or report.dead or report.replanned):
