@@ -13,21 +13,38 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 Processor = Callable[[Any], Any] | None
 
 Compiled = tuple[str, list[Processor], list[str] | None]
-_compiled: dict[tuple[str, str, tuple[str, ...]], Compiled] = {}
+_compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Compiled] = {}
 
 
-def _statement(conn: Connection, table: Table, columns: tuple[str, ...]) -> Compiled:
+def _insert(
+    dialect: str, table: Table, columns: tuple[str, ...], replace_on: tuple[str, ...]
+) -> Any:
+    values: dict[str, Any] = {c: bindparam(c) for c in columns}
+    if not replace_on:
+        return insert(table).values(values)
+    upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table).values(values)
+    return upsert.on_conflict_do_update(
+        index_elements=list(replace_on),
+        set_={c: upsert.excluded[c] for c in columns if c not in replace_on},
+    )
+
+
+def _statement(
+    conn: Connection, table: Table, columns: tuple[str, ...], replace_on: tuple[str, ...]
+) -> Compiled:
     """The SQL text, each column's bind processor, and the names in positional order (None
     for a driver taking named parameters)."""
     dialect = conn.dialect
-    key = (dialect.name, table.name, columns)
+    key = (dialect.name, table.name, columns, replace_on)
     if key not in _compiled:
-        statement = insert(table).values({c: bindparam(c) for c in columns})
+        statement = _insert(dialect.name, table, columns, replace_on)
         compiled = statement.compile(dialect=dialect)
         processors: list[Processor] = [
             table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
@@ -38,11 +55,18 @@ def _statement(conn: Connection, table: Table, columns: tuple[str, ...]) -> Comp
 
 
 def insert_rows(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    replace_on: Sequence[str] = (),
 ) -> int:
-    """Insert ``rows`` (value tuples in ``columns`` order); returns how many."""
+    """Insert ``rows`` (value tuples in ``columns`` order); returns how many. With
+    ``replace_on`` (a unique key's columns), a row whose key exists replaces that row's other
+    columns instead (an upsert, on SQLite and PostgreSQL alike)."""
     names = tuple(columns)
-    sql, processors, order = _statement(conn, table, names)
+    sql, processors, order = _statement(conn, table, names, tuple(replace_on))
     converted: list[Any] = []
     steps = list(enumerate(processors))
     for row in rows:

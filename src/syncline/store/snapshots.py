@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from syncline.store.bulk import insert_rows
@@ -159,7 +159,7 @@ def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snaps
 
 def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = False) -> None:
     """Write snapshots, replacing existing rows of the same links (``new``: links that have
-    none yet, so there is nothing to replace)."""
+    none yet, so there is nothing to replace: a plain insert)."""
     if not items:
         return
     now = utcnow()
@@ -178,11 +178,9 @@ def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = F
                 "synced_at": now,
             }
         )
-    ids = [] if new else [s.link_id for s in items]
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(snapshots).where(snapshots.c.link_id.in_(ids[start : start + 500])))
     columns = list(rows[0])
-    insert_rows(conn, snapshots, columns, ([r[c] for c in columns] for r in rows))
+    values = ([r[c] for c in columns] for r in rows)
+    insert_rows(conn, snapshots, columns, values, replace_on=() if new else ("link_id",))
 
 
 __all__ = ["Snapshot", "load_snapshots", "save_snapshots", "values_hash"]
