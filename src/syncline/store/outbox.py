@@ -8,16 +8,17 @@ up on it), ``superseded`` (a newer plan for the same link and target replaced it
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import alias
 
+from syncline.store.bulk import insert_rows, last_row_id
 from syncline.store.schema import outbox
 from syncline.store.types import utcnow
 
@@ -68,7 +69,11 @@ class NewJob:
     def idempotency_key(self) -> str:
         """sha256 over (link, target, base version, payload hash): equal plans, one job."""
         payload_hash = hashlib.sha256(
-            json.dumps([self.op, self.payload, self.fields], sort_keys=True, default=str).encode()
+            orjson.dumps(
+                [self.op, self.payload, self.fields],
+                default=str,
+                option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+            )
         ).hexdigest()
         raw = f"{self.map_name}|{self.link_id}|{self.target_system}|{self.base_version}|"
         return hashlib.sha256((raw + payload_hash).encode()).hexdigest()
@@ -138,8 +143,14 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
                 "updated_at": now,
             }
         )
-    if rows:
-        # matched by key: any order will do (SQLite inserts row by row for a sorted one)
+    if rows and conn.dialect.name == "sqlite":
+        # one executemany; the one writer, SQLite hands its rows consecutive ids (store.bulk)
+        columns = list(rows[0])
+        insert_rows(conn, outbox, columns, ([r[c] for c in columns] for r in rows))
+        last = last_row_id(conn)
+        first = last - len(rows) + 1
+        existing.update({r["idempotency_key"]: first + n for n, r in enumerate(rows)})
+    elif rows:
         statement = insert(outbox).returning(outbox.c.idempotency_key, outbox.c.id)
         existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
     return [existing[k] for k in keys]
