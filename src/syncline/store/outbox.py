@@ -149,7 +149,7 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
         insert_rows(conn, outbox, columns, ([r[c] for c in columns] for r in rows))
         last = last_row_id(conn)
         first = last - len(rows) + 1
-        existing.update({r["idempotency_key"]: first + n for n, r in enumerate(rows)})
+        existing.update({str(r["idempotency_key"]): first + n for n, r in enumerate(rows)})
     elif rows:
         statement = insert(outbox).returning(outbox.c.idempotency_key, outbox.c.id)
         existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
