@@ -38,7 +38,7 @@ from syncline.sync import conflicts as decisions
 from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
 from syncline.sync.circuit import CircuitPolicy, Circuits
 from syncline.sync.context import Checkpoint, MapContext, build_context
-from syncline.sync.first_load import InitialLoad
+from syncline.sync.first_load import InitialLoad, release_abandoned
 from syncline.sync.links import LinkSuggester
 from syncline.sync.planner import Planner
 from syncline.sync.report import CaptureReport, CycleReport, Plan
@@ -139,6 +139,8 @@ class SyncEngine:
             with self.store.begin() as conn:
                 run_id = start_run(conn, map_name)
             try:
+                with self.store.begin() as conn:  # the map's lock is ours: nobody writes them
+                    release_abandoned(conn, map_name, self.context, self.clock())
                 # writes a crash left in doubt first: capture then sees their copies as linked
                 early = self.worker.recover([map_name])
                 capture = self.capture(map_name, initial_load=True)
@@ -277,14 +279,15 @@ class SyncEngine:
         report.read += page.read
         self.checkpoint("capture.committed")
         if load is not None and job is not None:
-            loaded = load.deliver(self.store, job, batch, now, self.checkpoint)
+
+            def plan(conn: Connection, rejected: list[NativeRecord]) -> None:
+                # one by one, with the batch's close: retried or dead-lettered with the reason
+                report.stats.add(self._planner(ctx, conn, now).plan(side, rejected, page.digests))
+
+            loaded = load.deliver(self.store, job, batch, now, self.checkpoint, plan=plan)
             report.stats.records += loaded.created
             report.stats.created_links += loaded.created
             report.loaded += loaded.created
-            if loaded.rejected:  # planned one by one: retried or dead-lettered with the reason
-                with self._tx() as conn:
-                    planner = self._planner(ctx, conn, now)
-                    report.stats.add(planner.plan(side, loaded.rejected, page.digests))
 
     def _plan_decided(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
         """Records whose review a person decided, still without a link: planned again so the
