@@ -66,3 +66,31 @@ def test_a_record_deleted_while_its_create_was_in_doubt_is_removed_again(
     assert systems.rows("erp") == {} and systems.rows("crm") == {}
     assert [lk.state for lk in restarted.links("parties")] == ["deleted"]
     assert restarted.run_cycle("parties").planned_writes == 0
+
+
+def test_an_edit_captured_while_its_create_is_in_flight_reaches_the_copy(
+    store: Store, tmp_path: Path
+) -> None:
+    """Another worker holds the create (its lease has not run out) when capture reads an edit
+    of the record: the create, delivered later with the values it was planned with, is merged
+    again once it lands, so the edit reaches the copy instead of being lost."""
+    systems, clock = Systems(tmp_path), FakeClock()
+    systems.create("erp", name="Other", vat_id="DE9")  # the ERP is not empty: no batch load
+    engine(store, systems, clock, lease_seconds=300).run_cycle("parties")
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+
+    def crash(step: str) -> None:
+        if step == "deliver.claimed":
+            raise CrashError(step)
+
+    with pytest.raises(CrashError):
+        engine(store, systems, clock, lease_seconds=300, checkpoint=crash).run_cycle("parties")
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    restarted = engine(store, systems, clock, lease_seconds=300)
+    restarted.run_cycle("parties")  # the create is still the crashed worker's: it waits
+    assert "DE1" not in systems.by_vat("erp")
+    clock.advance(600)  # its lease ran out: recovered, delivered
+    restarted.run_cycle("parties")
+    restarted.run_cycle("parties")
+    assert systems.by_vat("erp")["DE1"][1].name == "Alpha GmbH", "the edit was lost"
+    assert restarted.run_cycle("parties").planned_writes == 0

@@ -32,10 +32,8 @@ from syncline.store.cursors import load_cursor
 from syncline.store.links import (
     Link,
     Side,
-    forget_native_id,
     get_link,
     get_links,
-    set_native_ids,
 )
 from syncline.store.outbox import (
     OutboxJob,
@@ -47,10 +45,11 @@ from syncline.store.outbox import (
     open_jobs_for_links,
     reschedule,
 )
-from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots, values_hash
+from syncline.store.snapshots import load_snapshots, save_snapshots
 from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
 from syncline.sync.deletes import delete_job, deleted_copy_event
+from syncline.sync.delivered import Delivered
 from syncline.sync.fields import other
 from syncline.sync.first_load import expand_in_doubt
 from syncline.sync.links import created_copy, resolve_refs
@@ -115,6 +114,7 @@ class Worker:
         self.clock = clock
         self.worker_id = worker_id
         self.lease = timedelta(seconds=lease_seconds)
+        self.delivered = Delivered(clock, self.lease)
         self.circuits = circuits
         self.retry = retry
         self.checkpoint = checkpoint
@@ -296,96 +296,7 @@ class Worker:
         target: Side,
         done: list[tuple[OutboxJob, dict[str, Any], WriteResult]],
     ) -> None:
-        """Close delivered jobs: links get their new ids, snapshots the agreed values and
-        the target's version, and the audit one event per changed field (one per create)."""
-        if not done:
-            return
-        now = self.clock()
-        finish(conn, [job.id for job, _, _ in done], "done", now)
-        link_ids = [job.link_id for job, _, _ in done if job.link_id is not None]
-        snapshots = load_snapshots(conn, link_ids)
-        set_native_ids(
-            conn,
-            target,
-            [
-                (job.link_id, result.native_id)
-                for job, _, result in done
-                if job.op == "create" and job.link_id is not None and result.native_id
-            ],
-        )
-        events: list[dict[str, Any]] = []
-        changed: list[Snapshot] = []
-        for job, values, result in done:
-            audit = {
-                "map_name": ctx.name,
-                "link_id": job.link_id,
-                "entity": ctx.entity,
-                "source_system": job.payload.get("source_system"),
-                "source_version": job.payload.get("source_version"),
-                "target_system": job.target_system,
-                "job_id": job.id,
-            }
-            if job.op in ("delete", "archive"):
-                events.append({**audit, "reason": job.op, "old_value": job.native_id})
-                if job.op == "delete" and job.link_id is not None:
-                    forget_native_id(conn, job.link_id, target)  # the id may be handed out again
-                continue
-            if job.link_id is None:
-                continue
-            snapshot = snapshots.get(job.link_id) or Snapshot(job.link_id)
-            snapshots[job.link_id] = snapshot
-            old = dict(snapshot.seen(target) or {})
-            agreed = job.payload.get("agreed", {})
-            snapshot.base_a.update(agreed.get("a", {}))
-            snapshot.base_b.update(agreed.get("b", {}))
-            # the entity parsed for the write, when there was one (parsing costs more than I/O)
-            data = result.request.data
-            if data is None:
-                data = ctx.model.parse(values)
-            full = data.canonical_values()
-            snapshot.set_seen(target, full, result.version, values_hash(full))
-            for name in job.fields or list(full):
-                snapshot.pending.get(target, {}).pop(name, None)  # a decision landed
-            if job.op == "create":
-                snapshot.has_base = True
-                events.append({**audit, "reason": "create", "new_value": values})
-            else:
-                reasons = job.payload.get("reasons", {})
-                events.extend(
-                    {
-                        **audit,
-                        "field": name,
-                        "old_value": old.get(name),
-                        "new_value": full.get(name),
-                        "reason": reasons.get(name, "sync"),
-                    }
-                    for name in job.fields or []
-                )
-            changed.append(snapshot)
-        save_snapshots(conn, list({s.link_id: s for s in changed}.values()))
-        record_events(conn, events)
-        for job, values, result in done:
-            if job.payload.get("edited") and job.link_id is not None and job.op != "delete":
-                self._pass_on_edit(conn, ctx, target, job, values, result)
-
-    def _pass_on_edit(  # noqa: PLR0917 - one outcome, all its parts
-        self,
-        conn: Connection,
-        ctx: MapContext,
-        target: Side,
-        job: OutboxJob,
-        values: dict[str, Any],
-        result: WriteResult,
-    ) -> None:
-        """An operator's edited dead letter landed: merge again so the edit reaches the
-        source system too (the systems converge on the operator's value)."""
-        link = get_link(conn, job.link_id) if job.link_id is not None else None
-        if link is None or link.state != "active":
-            return
-        native_id = result.native_id or link.native_id(target)
-        record = NativeRecord(ctx.entity, str(native_id), ctx.model.parse(values), result.version)
-        now = self.clock()
-        Planner(ctx, conn, now=now, in_doubt_before=now - self.lease).replan(link, target, record)
+        self.delivered.record(conn, ctx, target, done)
 
     def _replan(
         self,
