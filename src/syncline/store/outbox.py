@@ -99,6 +99,28 @@ def _known_keys(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[int, s
     return known
 
 
+def _row(job: NewJob, key: str, now: datetime) -> dict[str, Any]:
+    """The outbox row of a new, pending ``job`` under idempotency ``key``."""
+    return {
+        "map_name": job.map_name,
+        "link_id": job.link_id,
+        "target_system": job.target_system,
+        "entity": job.entity,
+        "op": job.op,
+        "native_id": job.native_id,
+        "payload": job.payload,
+        "fields": job.fields,
+        "base_version": job.base_version,
+        "idempotency_key": key,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "depends_on": job.depends_on,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = None) -> list[int]:
     """Insert jobs whose idempotency key is new; returns the id of each (existing or new).
 
@@ -123,26 +145,7 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
         if key in existing:
             continue
         existing[key] = -1
-        rows.append(
-            {
-                "map_name": job.map_name,
-                "link_id": job.link_id,
-                "target_system": job.target_system,
-                "entity": job.entity,
-                "op": job.op,
-                "native_id": job.native_id,
-                "payload": job.payload,
-                "fields": job.fields,
-                "base_version": job.base_version,
-                "idempotency_key": key,
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "depends_on": job.depends_on,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        rows.append(_row(job, key, now))
     if rows and conn.dialect.name == "sqlite":
         # one executemany; the one writer, SQLite hands its rows consecutive ids (store.bulk)
         columns = list(rows[0])
@@ -159,24 +162,11 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
 def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> int:
     """Insert ``job`` under idempotency ``key`` as already claimed by ``worker`` (a batch the
     caller delivers itself, right after committing it); returns its id."""
-    row = {
-        "map_name": job.map_name,
-        "link_id": job.link_id,
-        "target_system": job.target_system,
-        "entity": job.entity,
-        "op": job.op,
-        "native_id": job.native_id,
-        "payload": job.payload,
-        "fields": job.fields,
-        "base_version": job.base_version,
-        "idempotency_key": key,
+    row = _row(job, key, now) | {
         "state": "running",
         "attempts": 1,
-        "next_attempt_at": now,
         "claimed_by": worker,
         "claimed_at": now,
-        "created_at": now,
-        "updated_at": now,
     }
     return int(conn.execute(insert(outbox).returning(outbox.c.id), [row]).scalar_one())
 

@@ -220,7 +220,7 @@ class Worker:
                     error = result.error or TransientError("no result", system=connector.system)
                     self._retry_later(conn, job, error, now)
                     report.retried += 1
-            self._record_successes(conn, ctx, target, delivered)
+            self.delivered.record(conn, ctx, target, delivered)
         self.checkpoint("deliver.recorded")
 
     def _current(
@@ -277,26 +277,6 @@ class Worker:
         return requests, stale, invalid
 
     # -- outcomes -------------------------------------------------------------------------------
-
-    def _record_success(  # noqa: PLR0917 - one outcome, all its parts
-        self,
-        conn: Connection,
-        ctx: MapContext,
-        target: Side,
-        job: OutboxJob,
-        values: dict[str, Any],
-        result: WriteResult,
-    ) -> None:
-        self._record_successes(conn, ctx, target, [(job, values, result)])
-
-    def _record_successes(
-        self,
-        conn: Connection,
-        ctx: MapContext,
-        target: Side,
-        done: list[tuple[OutboxJob, dict[str, Any], WriteResult]],
-    ) -> None:
-        self.delivered.record(conn, ctx, target, done)
 
     def _replan(
         self,
@@ -416,7 +396,7 @@ class Worker:
                         native_id=found.native_id,
                         version=found.version,
                     )
-                    self._record_success(conn, ctx, target, job, values, result)
+                    self.delivered.record(conn, ctx, target, [(job, values, result)])
                     link = get_link(conn, job.link_id) if job.link_id is not None else None
                     if link is not None and link.state == "deleted" and not found.deleted:
                         self._remove_orphan(conn, ctx, link, target)
@@ -466,7 +446,7 @@ class Worker:
             # recorded and audited (a policy's losing value too), not re-planned away unaudited
             request = WriteRequest(WriteOp.UPDATE, ctx.entity, job.idempotency_key)
             result = WriteResult(request, native_id=found.native_id, version=found.version)
-            self._record_success(conn, ctx, target, job, values, result)
+            self.delivered.record(conn, ctx, target, [(job, values, result)])
             return True
         link = get_link(conn, job.link_id)
         if outcome is Outcome.UNKNOWN or snapshot is None or link is None:
