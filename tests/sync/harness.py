@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,21 @@ from syncline.model import Party
 from syncline.store import Store
 from syncline.sync import SyncEngine
 from tests.support.sqltables import party_system
+
+SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
+"""Where the property tests put their SQLite files: tmpfs where there is one, since the
+systems' files fsync every commit."""
+_MIGRATED: dict[str, Path] = {}
+
+
+def migrated_store_template() -> Path:
+    """An empty, migrated state store file (made once per process): property-test examples
+    start from a copy instead of migrating a store each."""
+    if "path" not in _MIGRATED:
+        folder = Path(tempfile.mkdtemp(prefix="syncline-template-", dir=SCRATCH))
+        Store.open(f"sqlite:///{folder / 'state.db'}").close()
+        _MIGRATED["path"] = folder / "state.db"
+    return _MIGRATED["path"]
 
 
 @dataclass

@@ -35,7 +35,7 @@ from syncline.store.outbox import OutboxJob
 from syncline.store.schema import outbox
 from syncline.sync import SyncEngine
 from syncline.sync.first_load import BATCH_OP
-from tests.sync.harness import FakeClock, Outage, Systems, config
+from tests.sync.harness import SCRATCH, FakeClock, Outage, Systems, config, migrated_store_template
 
 SIDE_OF: dict[str, Side] = {"crm": "a", "erp": "b"}
 FIELDS = ("name", "vat_id", "emails", "website", "active")
@@ -53,9 +53,6 @@ STEPS = (
     "deliver.written",
     "deliver.recorded",
 )
-# temporary files on tmpfs where there is one: the systems' SQLite files fsync every commit
-_TMP = "/dev/shm" if Path("/dev/shm").is_dir() else None
-_TEMPLATE: dict[str, Path] = {}
 # make test runs a fixed, modest number of examples; make test-deep as many as its profile says
 EXAMPLES = (
     settings().max_examples if os.environ.get("SYNCLINE_HYPOTHESIS_PROFILE") == "deep" else 40
@@ -125,21 +122,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-def _store_template() -> Path:
-    # migrate once; every example starts from a copy of the empty, migrated store
-    if "path" not in _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="syncline-template-", dir=_TMP))
-        Store.open(f"sqlite:///{folder / 'state.db'}").close()
-        _TEMPLATE["path"] = folder / "state.db"
-    return _TEMPLATE["path"]
-
-
 class Run:
     """One scenario: the systems, the store, the engine of the moment and what users did."""
 
     def __init__(self, folder: Path, scenario: Scenario) -> None:
         self.s = scenario
-        shutil.copy(_store_template(), folder / "state.db")
+        shutil.copy(migrated_store_template(), folder / "state.db")
         self.store = Store.open(f"sqlite:///{folder / 'state.db'}", upgrade=False)
         self.systems = Systems(folder, modified=not scenario.scan, deleted=not scenario.scan)
         self.outages = {name: Outage(self.systems.conn[name]) for name in SIDE_OF}
@@ -364,7 +352,7 @@ def _pinned(**changes: Any) -> Scenario:
 @example(_pinned(existing=[(0, True)], crash=("load.recorded", 1)))
 def test_the_initial_load_converges_without_duplicates_or_losses(scenario: Scenario) -> None:
     note(repr(scenario))
-    folder = Path(tempfile.mkdtemp(prefix="syncline-load-", dir=_TMP))
+    folder = Path(tempfile.mkdtemp(prefix="syncline-load-", dir=SCRATCH))
     run = Run(folder, scenario)
     try:
         crashed = run.first_cycle()

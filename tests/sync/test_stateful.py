@@ -27,7 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 from syncline.store import Store
 from syncline.store.outbox import count_jobs
 from syncline.sync import SyncEngine
-from tests.sync.harness import FakeClock, Outage, Systems, config
+from tests.sync.harness import SCRATCH, FakeClock, Outage, Systems, config, migrated_store_template
 
 SIDES = ("crm", "erp")
 FIELDS = ("name", "website")
@@ -36,22 +36,10 @@ VALUES = {
     "website": ["https://a.de", "https://b.no", "https://c.dk"],
 }
 OVERRIDDEN = ("conflict_policy", "ownership_revert")
-# temporary files on tmpfs where there is one: the systems' SQLite files fsync every commit
-_TMP = "/dev/shm" if Path("/dev/shm").is_dir() else None
-_TEMPLATE: dict[str, Path] = {}
 
 
 class CrashError(Exception):
     """The process died here."""
-
-
-def _store_template() -> Path:
-    # migrate once; every example starts from a copy of the empty, migrated store
-    if "path" not in _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="syncline-template-", dir=_TMP))
-        Store.open(f"sqlite:///{folder / 'state.db'}").close()
-        _TEMPLATE["path"] = folder / "state.db"
-    return _TEMPLATE["path"]
 
 
 class TwoSystems(RuleBasedStateMachine):
@@ -60,8 +48,8 @@ class TwoSystems(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="syncline-sm-", dir=_TMP))
-        shutil.copy(_store_template(), self.folder / "state.db")
+        self.folder = Path(tempfile.mkdtemp(prefix="syncline-sm-", dir=SCRATCH))
+        shutil.copy(migrated_store_template(), self.folder / "state.db")
         self.store = Store.open(f"sqlite:///{self.folder / 'state.db'}", upgrade=False)
         self.systems = Systems(self.folder, modified=not self.scan, deleted=not self.scan)
         self.outages = {s: Outage(self.systems.conn[s]) for s in SIDES}
