@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from syncline.connectors.base import TransientError
+from syncline.connectors.sql import SqlConnector
 from syncline.store import Store
 from syncline.store.outbox import OutboxJob, in_doubt
 from syncline.store.schema import outbox
@@ -334,3 +335,18 @@ def test_a_record_the_target_rejects_is_not_lost_to_a_crash_right_after_its_batc
     (dead,) = restarted.dead_letters()
     assert dead.payload["values"]["name"] == "Gamma" and "UNIQUE" in (dead.last_error or "")
     assert sorted(systems.by_vat("erp")) == sorted(v for v in crm_ids if v != "DE2")
+
+
+def test_a_page_larger_than_the_target_takes_at_once_is_split_into_batches(
+    store: Store, tmp_path: Path
+) -> None:
+    """A batch is never larger than the target's write batch size (an API taking 100 records
+    per call gets 100)."""
+    systems, clock = Systems(tmp_path), FakeClock()
+    crm_ids = _crm_parties(systems)
+    erp = systems.conn["erp"]
+    small = SqlConnector("erp", erp.settings.model_copy(update={"write_batch_size": 2}))
+    sync = engine(store, systems, clock, connectors={"crm": systems.conn["crm"], "erp": small})
+    assert sync.run_cycle("parties").capture.loaded == 7
+    assert _jobs(store) == [(BATCH_OP, "done")] * 4, "one page of seven, batches of two"
+    _assert_converged(systems, crm_ids, sync)

@@ -264,27 +264,30 @@ class SyncEngine:
         self.checkpoint("capture.page")
         now = self.clock()
         load = self._load if self._load is not None and side == self._load.source else None
-        batch: list[NativeRecord] = []
-        job = None
+        batches: list[tuple[OutboxJob, list[NativeRecord]]] = []
         with self._tx() as conn:
             records = page.records
             if load is not None and records:
                 batch, records = load.split(conn, records)
-                if batch:
-                    job = load.plan(conn, batch, page.digests, now)
+                size = max(1, ctx.connectors[load.target].capabilities.write_batch_size)
+                for start in range(0, len(batch), size):  # as many as the target takes at once
+                    part = batch[start : start + size]
+                    batches.append((load.plan(conn, part, page.digests, now), part))
             if records:
                 report.stats.add(self._planner(ctx, conn, now).plan(side, records, page.digests))
             page.commit(conn)
             self.checkpoint("capture.commit")
         report.read += page.read
         self.checkpoint("capture.committed")
-        if load is not None and job is not None:
+        if load is None:
+            return
 
-            def plan(conn: Connection, rejected: list[NativeRecord]) -> None:
-                # one by one, with the batch's close: retried or dead-lettered with the reason
-                report.stats.add(self._planner(ctx, conn, now).plan(side, rejected, page.digests))
+        def plan(conn: Connection, rejected: list[NativeRecord]) -> None:
+            # one by one, with the batch's close: retried or dead-lettered with the reason
+            report.stats.add(self._planner(ctx, conn, now).plan(side, rejected, page.digests))
 
-            loaded = load.deliver(self.store, job, batch, now, self.checkpoint, plan=plan)
+        for job, part in batches:
+            loaded = load.deliver(self.store, job, part, now, self.checkpoint, plan=plan)
             report.stats.records += loaded.created
             report.stats.created_links += loaded.created
             report.loaded += loaded.created
