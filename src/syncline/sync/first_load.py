@@ -10,14 +10,15 @@ page are created as one batch instead of one outbox job each:
    record, and the job closed.
 
 A crash between 1 and 3 leaves the batch job running. Recovery turns it into one in-doubt
-create per record, which the worker settles by key lookups like any other create (§3.10).
-Recovery takes the batch over only while the crashed claim still holds it (on PostgreSQL
-its worker may close it meanwhile), and skips records linked since. The next cycle of the map
-does so at once, lease or not: it holds the map's lock, so the batch's worker is gone, and it
-must see the batch's records linked before it captures their edits, deletes and copies.
-Records the target rejects go to the planner, which plans them as ordinary jobs (retries,
-dead letters). A batch the target cannot take at all is at once turned into in-doubt creates
-that no worker holds, so this very worker settles them when the target is back.
+create per record, which the worker settles like any other create (§3.10): it looks the copy up
+by key, or by content for a map without keys. Recovery takes the batch over only while the
+crashed claim still holds it (on PostgreSQL its worker may close it meanwhile), and skips
+records linked since. The next cycle of the map does so at once, lease or not: it holds the
+map's lock, so the batch's worker is gone, and it must see the batch's records linked before it
+captures their edits, deletes and copies. Records the target rejects go to the planner, which
+plans them as ordinary jobs (retries, dead letters). A batch the target cannot take at all is
+at once turned into in-doubt creates that no worker holds, so this very worker settles them
+when the target is back.
 """
 
 from __future__ import annotations

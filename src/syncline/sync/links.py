@@ -14,9 +14,9 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import NativeRecord
+from syncline.connectors.base import Capture, NativeRecord
 from syncline.matching.keys import key_forms
-from syncline.model import EntityValidationError
+from syncline.model import CanonicalEntity, EntityValidationError
 from syncline.store.links import Link, Side, links_by_native_ids
 from syncline.store.schema import review_items
 from syncline.store.types import utcnow
@@ -130,6 +130,22 @@ def _raw_items(values: Sequence[Any]) -> list[Any]:
     return [i for i in items if isinstance(i, str | int) and i != ""]
 
 
+def _ask(
+    ctx: MapContext, target: Side, field: str, asked: list[Any], *, include_deleted: bool
+) -> list[NativeRecord]:
+    """What the lookup of ``target``'s connector (a :class:`KeyLookup`) finds for ``asked``;
+    with ``include_deleted``, deleted records too where it can find them."""
+    connector = ctx.connectors[target]
+    if (
+        include_deleted
+        and isinstance(connector, DeletedKeyLookup)
+        and connector.finds_deleted_by_key
+    ):
+        return connector.lookup(ctx.entity, field, asked, include_deleted=True)
+    assert isinstance(connector, KeyLookup)
+    return connector.lookup(ctx.entity, field, asked)
+
+
 def lookup_keys(
     ctx: MapContext,
     target: Side,
@@ -145,19 +161,11 @@ def lookup_keys(
     The connector is asked for the raw values and their normal forms; what it returns is held
     to the normal form here, since a connector may compare more loosely or more strictly.
     """
-    connector = ctx.connectors[target]
     wanted = {form for v in values for form in key_forms(field, v)}
-    if not wanted or not isinstance(connector, KeyLookup):
+    if not wanted or not isinstance(ctx.connectors[target], KeyLookup):
         return []
     asked = list(dict.fromkeys([*_raw_items(values), *sorted(wanted)]))
-    if (
-        include_deleted
-        and isinstance(connector, DeletedKeyLookup)
-        and connector.finds_deleted_by_key
-    ):
-        found = connector.lookup(ctx.entity, field, asked, include_deleted=True)
-    else:
-        found = connector.lookup(ctx.entity, field, asked)
+    found = _ask(ctx, target, field, asked, include_deleted=include_deleted)
     return [
         record
         for record in found
@@ -222,13 +230,17 @@ def created_copy(
     include_deleted: bool = False,
 ) -> NativeRecord | None:
     """The record a create with ``values`` made on ``target``, found by the map's
-    deterministic keys (one live, unlinked match), or None.
+    deterministic keys (one live, unlinked match), or None. By content
+    (:func:`_copy_by_content`) only where no key can tell: a map without keys, a record
+    without key values, or a key value several records show. A key value that finds nothing
+    means the create never landed: no lookup by content (a scan, for some connectors).
 
     With ``include_deleted`` (and a connector that finds deleted records), a copy deleted in
     ``target`` since counts too when no live record matches: a tombstone still holding every
     value the create wrote (an older deleted record under the same key differs in some value).
     """
     by_name = {f.field_a: f for f in ctx.fields}
+    unsure = True  # no key could tell, or a key found several records
     for key in ctx.config.match.keys:
         shared = by_name.get(key)
         value = values.get(shared.name(target)) if shared is not None else None
@@ -239,11 +251,80 @@ def created_copy(
         )
         live = [r for r in found if not r.deleted]
         found = live or [r for r in found if _holds(ctx, r, values)]
+        unsure = unsure and len(found) > 1
         if len(found) != 1:
             continue
         if not links_by_native_ids(conn, ctx.name, target, [found[0].native_id]):
             return found[0]
-    return None
+    if not unsure:
+        return None  # a key value the copy would show found nothing: the create never landed
+    return _copy_by_content(ctx, conn, target, values, include_deleted=include_deleted)
+
+
+def _copy_by_content(
+    ctx: MapContext,
+    conn: Connection,
+    target: Side,
+    values: dict[str, Any],
+    *,
+    include_deleted: bool,
+) -> NativeRecord | None:
+    """The one unlinked record of ``target`` showing every one of ``values`` as written,
+    looked up by one written field (:func:`_content_field`) through the connector's lookup,
+    or a scan where it has none; a live record before a tombstone, as by key. None when no
+    record or several qualify (the create is then repeated, as before)."""
+    try:
+        entity = ctx.model.parse(values)
+    except EntityValidationError:
+        return None
+    field = _content_field(entity, values)
+    if field is None:
+        return None
+    value = getattr(entity, field)
+    if isinstance(ctx.connectors[target], KeyLookup):  # the exact value, not a key's normal form
+        found = _ask(ctx, target, field, [value], include_deleted=include_deleted)
+    else:
+        found = _scan_for(ctx, target, field, value, include_deleted=include_deleted)
+    written = entity.canonical_values()
+    held = {r.native_id: r for r in found if _shows(r, written, values)}
+    linked = links_by_native_ids(conn, ctx.name, target, list(held))
+    free = [r for r in held.values() if r.native_id not in linked]
+    chosen = [r for r in free if not r.deleted] or free
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _content_field(entity: CanonicalEntity, values: dict[str, Any]) -> str | None:
+    """The written field to look a copy up by: a non-blank name-like text, other text, a whole
+    number, a flag, in that order (the first in field order among equals), or None."""
+
+    def rank(name: str) -> int | None:
+        value = getattr(entity, name, None)
+        if isinstance(value, str):
+            return None if not value.strip() else 0 if "name" in name else 1
+        if isinstance(value, bool):
+            return 3
+        return 2 if isinstance(value, int) else None
+
+    ranked = [(r, i, name) for i, name in enumerate(values) if (r := rank(name)) is not None]
+    return min(ranked)[2] if ranked else None
+
+
+def _scan_for(
+    ctx: MapContext, target: Side, field: str, value: Any, *, include_deleted: bool
+) -> list[NativeRecord]:
+    """Records of ``target`` whose ``field`` equals ``value``, by a full scan (a connector
+    without lookup; asked only for a create in doubt); tombstones only with ``include_deleted``."""
+    connector = ctx.connectors[target]
+    if not connector.capabilities.can_capture(ctx.entity, Capture.SCAN):
+        return []
+    return [
+        record
+        for page in connector.scan(ctx.entity)
+        for record in page
+        if record.data is not None
+        and (include_deleted or not record.deleted)
+        and getattr(record.data, field, None) == value
+    ]
 
 
 def _holds(ctx: MapContext, record: NativeRecord, values: dict[str, Any]) -> bool:
@@ -252,6 +333,11 @@ def _holds(ctx: MapContext, record: NativeRecord, values: dict[str, Any]) -> boo
         written = ctx.model.parse(values).canonical_values()
     except EntityValidationError:
         return False
+    return _shows(record, written, values)
+
+
+def _shows(record: NativeRecord, written: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether ``record`` shows the canonical ``written`` value of every field of ``values``."""
     shown = record.data.canonical_values() if record.data is not None else {}
     return all(shown.get(name) == written.get(name) for name in values)
 

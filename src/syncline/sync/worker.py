@@ -4,7 +4,8 @@ Before an update it re-reads the target and re-plans instead of writing when the
 on. Transient errors retry with exponential backoff and jitter (honouring Retry-After);
 permanent errors become dead letters carrying the target's message; a failing system opens
 its circuit. A job whose outcome a crash hid ("in doubt") is checked before it is repeated: a
-create is looked up by its deterministic keys, so it never creates twice.
+create is looked up by its deterministic keys, or by its content where they cannot find it,
+so it never creates twice.
 """
 
 from __future__ import annotations
@@ -353,8 +354,8 @@ class Worker:
     # -- crash recovery -------------------------------------------------------------------------
 
     def recover(self, map_names: Sequence[str] | None = None) -> DeliveryReport:
-        """Settle jobs a crashed worker left in doubt (a create is looked up by its keys, an
-        update read again: see :mod:`syncline.sync.recovery`)."""
+        """Settle jobs a crashed worker left in doubt (a create is looked up by its keys or
+        content, an update read again: see :mod:`syncline.sync.recovery`)."""
         report = DeliveryReport()
         self._recover(report, map_names)
         return report
@@ -464,8 +465,9 @@ class Worker:
         return True
 
     def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
-        """The record an in-doubt create made, found by the map's deterministic keys (a
-        tombstone when it was deleted there since, where the connector can tell)."""
+        """The record an in-doubt create made, found by the map's deterministic keys or, where
+        they cannot find it, by its content (a tombstone when it was deleted there since,
+        where the connector can tell): :func:`syncline.sync.links.created_copy`."""
         with self.store.begin() as conn:
             values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
             return created_copy(ctx, conn, target, values, include_deleted=True)
