@@ -63,6 +63,10 @@ class TwoSystems(RuleBasedStateMachine):
         self.twins: set[str] = set()
         # user edits since the last check: (vat, field) -> side -> (value, sequence number)
         self.edits: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        # (vat, field, side) -> the value before its first edit since the last clean cycle: a
+        # field edited back to it between two captures did not change, for a merge against
+        # the snapshot (A -> B -> A is invisible without a per-field history)
+        self.before: dict[tuple[str, str, str], Any] = {}
         self.busy = False  # a rule is running (teardown skips its check after a failure)
 
     def _engine(self, crash_at: int | None = None) -> SyncEngine:
@@ -120,8 +124,10 @@ class TwoSystems(RuleBasedStateMachine):
         value = VALUES[field][choice]
         if native_id is None or vat in self.deleted:
             return
-        if getattr(self.systems.rows(side)[native_id], field) == value:
+        current = getattr(self.systems.rows(side)[native_id], field)
+        if current == value:
             return
+        self.before.setdefault((vat, field, side), current)
         self.systems.edit(side, native_id, **{field: value})
         self._edited(vat, field, side, value)
 
@@ -155,6 +161,8 @@ class TwoSystems(RuleBasedStateMachine):
             self.outages[down].down = True
         try:
             self.engine.run_cycle("parties")
+            if down is None:
+                self.before.clear()  # a whole cycle captured both sides as they are now
         except CrashError:
             self.engine = self._engine()  # restart: a fresh engine on the same store
         finally:
@@ -210,6 +218,7 @@ class TwoSystems(RuleBasedStateMachine):
             assert count_jobs(conn, ["pending", "running"]) == 0, "undelivered work"
         self._check_converged(engine)
         self.edits.clear()
+        self.before.clear()
         self.twins.clear()  # linked by now
 
     def _vat_of(self, link_id: int) -> str:
@@ -260,6 +269,8 @@ class TwoSystems(RuleBasedStateMachine):
         for source, (value, seq) in edits.items():
             if value == final or seq < winner_seq:
                 continue  # survived, or superseded by a later edit
+            if self.before.get((vat, field, source), object()) == value:
+                continue  # edited back to what a capture last saw: no change to merge
             assert (link_id, field, value) in overridden, (
                 f"lost update of {vat}.{field}: {source} set {value!r}, now {final!r}"
             )
@@ -281,3 +292,23 @@ for _machine in (TwoSystems, TwoSystemsLeading, TwoSystemsScan):
 TestTwoSystemsManual = TwoSystems.TestCase
 TestTwoSystemsLeadingErp = TwoSystemsLeading.TestCase
 TestTwoSystemsScanHardDeletes = TwoSystemsScan.TestCase
+
+
+def test_a_field_edited_back_between_two_captures_is_no_change_to_the_merge() -> None:
+    """Found by make test-deep: the CRM renames a party and renames it back before any cycle,
+    while the ERP renames it too. Merged against the snapshot the CRM did not change, so the
+    ERP's name reaches both systems; the harness does not count the CRM's return to the name
+    a capture last saw as a lost update, and checks every other invariant."""
+    machine = TwoSystems()
+    try:
+        machine.create_twins(name_crm="Delta", name_erp="Delta")
+        machine.cycle(crash_at=None, down=None, wait=0)
+        machine.edit(choice=2, field="name", pick=0, side="erp")  # Zeta
+        machine.edit(choice=1, field="name", pick=0, side="crm")  # Epsilon
+        machine.edit(choice=0, field="name", pick=0, side="crm")  # Delta again
+        machine.busy = True
+        machine._quiesce_and_check()
+        names = {side: machine.systems.by_vat(side)["V1"][1].name for side in SIDES}
+        assert names == {"crm": "Zeta", "erp": "Zeta"}
+    finally:
+        machine.teardown()
