@@ -117,6 +117,9 @@ def run() -> list[Figure]:
     echo = engine.run_cycle("parties")  # the echo of the load comes back once, plans nothing
     assert echo.planned_writes == 0 and echo.delivery.delivered == 0
     store.checkpoint()  # between cycles, as `syncline sync --every` does while idle
+    # the steady state: the load's gigabytes are on disk, not still being written back, which
+    # would hold up every fsync of the systems' commits in the rounds below
+    os.sync()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the steady state: past the overlap window of the load's echo (ARCHITECTURE.md §3.1);
     # several rounds, so that a WAL checkpoint falling into one of them is counted fairly
