@@ -287,10 +287,10 @@ class SyncEngine:
             report.stats.add(self._planner(ctx, conn, now).plan(side, rejected, page.digests))
 
         for job, part in batches:
-            loaded = load.deliver(self.store, job, part, now, self.checkpoint, plan=plan)
-            report.stats.records += loaded.created
-            report.stats.created_links += loaded.created
-            report.loaded += loaded.created
+            created = load.deliver(self.store, job, part, now, self.checkpoint, plan=plan)
+            report.stats.records += created
+            report.stats.created_links += created
+            report.loaded += created
 
     def _plan_decided(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
         """Records whose review a person decided, still without a link: planned again so the

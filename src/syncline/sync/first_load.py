@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -65,14 +65,6 @@ BATCH_OP = "create_batch"
 
 Landed = tuple[tuple[NativeRecord, dict[str, Any], CanonicalEntity], WriteResult]
 """A record of a batch, its create payload and entity as written, and the write's result."""
-
-
-@dataclass
-class Loaded:
-    """What one batch did: records created, and records handed to the planner."""
-
-    created: int = 0
-    rejected: list[NativeRecord] | None = None
 
 
 def _holds_none(connector: Connector, entity: str) -> bool:
@@ -195,10 +187,11 @@ class InitialLoad:
         checkpoint: Checkpoint,
         *,
         plan: Callable[[Connection, list[NativeRecord]], None],
-    ) -> Loaded:
+    ) -> int:
         """Write the batch and record what landed; ``plan`` plans the records the target
-        rejected, in the same transaction. A ConnectorError for the whole batch propagates,
-        its records left in doubt for recovery."""
+        rejected, in the same transaction. Returns how many records were created. A
+        ConnectorError for the whole batch propagates, its records left in doubt for
+        recovery."""
         ctx, source = self.ctx, self.source
         requests: list[WriteRequest] = []
         unfit: list[NativeRecord] = []
@@ -237,12 +230,12 @@ class InitialLoad:
             ):
                 # recovery took the batch over (its lease ran out): it settles every record,
                 # but those it already found missing wait to be created again
-                return Loaded(created=self._adopt(conn, job, landed, now))
+                return self._adopt(conn, job, landed, now)
             self._record(conn, job, landed, now)
             if rejected:
                 plan(conn, rejected)
         checkpoint("load.recorded")
-        return Loaded(created=len(landed), rejected=rejected)
+        return len(landed)
 
     def _summary(self, landed: list[Any], count: int) -> dict[str, Any]:
         return {
@@ -445,4 +438,4 @@ def expand_in_doubt(
     return expanded
 
 
-__all__ = ["BATCH_OP", "InitialLoad", "Loaded", "expand_in_doubt", "release_abandoned"]
+__all__ = ["BATCH_OP", "InitialLoad", "expand_in_doubt", "release_abandoned"]
