@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -102,8 +103,14 @@ def _config() -> SynclineConfig:
 
 
 def run() -> list[Figure]:
-    n = _records()
     folder = Path(tempfile.mkdtemp(prefix="syncline-bench-"))
+    try:
+        return _run(folder, _records())
+    finally:  # gigabytes at 1,000,000 records
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(folder: Path, n: int) -> list[Figure]:
     crm = party_system("crm", f"sqlite:///{folder / 'crm.db'}")
     erp = party_system("erp", f"sqlite:///{folder / 'erp.db'}")
     party_system("raw", f"sqlite:///{folder / 'raw.db'}").close()
