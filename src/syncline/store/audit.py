@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
-from syncline.store.bulk import insert_rows
+from syncline.store.bulk import insert_dicts
 from syncline.store.schema import audit_events
 from syncline.store.types import utcnow
 
@@ -65,7 +65,7 @@ def record_events(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
         row["at"] = event.get("at") or now
         row["actor"] = event.get("actor") or "syncline"
         rows.append(row)
-    insert_rows(conn, audit_events, columns, ([r[c] for c in columns] for r in rows))
+    insert_dicts(conn, audit_events, rows)
 
 
 def _event(row: RowMapping) -> AuditEvent:

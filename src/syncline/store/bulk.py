@@ -9,7 +9,7 @@ processors (so values are stored exactly as through SQLAlchemy), and the driver'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, text
@@ -88,9 +88,29 @@ def insert_rows(
     return len(params)
 
 
-def last_row_id(conn: Connection) -> int:
-    """SQLite: the rowid of the last row this connection inserted."""
-    return int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
+def insert_dicts(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    replace_on: Sequence[str] = (),
+) -> int:
+    """:func:`insert_rows` for rows given as column dicts, all with the first one's columns."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    values = ([row[c] for c in columns] for row in rows)
+    return insert_rows(conn, table, columns, values, replace_on=replace_on)
 
 
-__all__ = ["insert_rows", "last_row_id"]
+def new_ids(conn: Connection, count: int) -> list[int]:
+    """SQLite: the ids, in row order, of the ``count`` rows the connection's last insert made.
+
+    SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row), but the one writer
+    inside its transaction gives the rows of one executemany consecutive ids after the largest:
+    the last id counts them back."""
+    last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
+    return list(range(last - count + 1, last + 1))
+
+
+__all__ = ["insert_dicts", "insert_rows", "new_ids"]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from syncline.store.bulk import insert_rows, last_row_id
+from syncline.store.bulk import insert_dicts, new_ids
 from syncline.store.schema import links
 from syncline.store.types import utcnow
 
@@ -102,13 +102,8 @@ def create_links(
         for a, b in pairs
     ]
     if conn.dialect.name == "sqlite":
-        # SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row). The one
-        # writer inside its transaction, it gives the rows of one executemany consecutive ids
-        # after the largest: the last id counts them back.
-        columns = list(rows[0])
-        insert_rows(conn, links, columns, ([r[c] for c in columns] for r in rows))
-        last = last_row_id(conn)
-        return list(range(last - len(rows) + 1, last + 1))
+        insert_dicts(conn, links, rows)
+        return new_ids(conn, len(rows))
     statement = insert(links).returning(links.c.id, sort_by_parameter_order=True)
     return [int(i) for i in conn.execute(statement, rows).scalars()]
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.sql import alias
 
-from syncline.store.bulk import insert_rows, last_row_id
+from syncline.store.bulk import insert_dicts, new_ids
 from syncline.store.schema import outbox
 from syncline.store.types import utcnow
 
@@ -147,28 +147,27 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
         existing[key] = -1
         rows.append(_row(job, key, now))
     if rows and conn.dialect.name == "sqlite":
-        # one executemany; the one writer, SQLite hands its rows consecutive ids (store.bulk)
-        columns = list(rows[0])
-        insert_rows(conn, outbox, columns, ([r[c] for c in columns] for r in rows))
-        last = last_row_id(conn)
-        first = last - len(rows) + 1
-        existing.update({str(r["idempotency_key"]): first + n for n, r in enumerate(rows)})
+        insert_dicts(conn, outbox, rows)
+        ids = new_ids(conn, len(rows))
+        existing.update({str(r["idempotency_key"]): i for r, i in zip(rows, ids, strict=True)})
     elif rows:
         statement = insert(outbox).returning(outbox.c.idempotency_key, outbox.c.id)
         existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
     return [existing[k] for k in keys]
 
 
-def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> int:
+def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> OutboxJob:
     """Insert ``job`` under idempotency ``key`` as already claimed by ``worker`` (a batch the
-    caller delivers itself, right after committing it); returns its id."""
+    caller delivers itself, right after committing it); returns it as stored."""
     row = _row(job, key, now) | {
         "state": "running",
         "attempts": 1,
         "claimed_by": worker,
         "claimed_at": now,
     }
-    return int(conn.execute(insert(outbox).returning(outbox.c.id), [row]).scalar_one())
+    job_id = int(conn.execute(insert(outbox).returning(outbox.c.id), [row]).scalar_one())
+    stored: dict[str, Any] = {f: row.get(f) for f in OutboxJob.__dataclass_fields__}
+    return OutboxJob(**stored | {"id": job_id})
 
 
 def close_claimed(

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from syncline.store.bulk import insert_rows
+from syncline.store.bulk import insert_dicts
 from syncline.store.links import Side
 from syncline.store.schema import snapshots
 from syncline.store.types import utcnow
@@ -178,9 +178,7 @@ def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = F
                 "synced_at": now,
             }
         )
-    columns = list(rows[0])
-    values = ([r[c] for c in columns] for r in rows)
-    insert_rows(conn, snapshots, columns, values, replace_on=() if new else ("link_id",))
+    insert_dicts(conn, snapshots, rows, replace_on=() if new else ("link_id",))
 
 
 __all__ = ["Snapshot", "load_snapshots", "save_snapshots", "values_hash"]

@@ -153,30 +153,7 @@ class InitialLoad:
             fields=None,
             base_version=None,
         )
-        job_id = add_running(conn, job, key.hexdigest(), self.worker_id, now)
-        return OutboxJob(
-            id=job_id,
-            map_name=job.map_name,
-            link_id=None,
-            target_system=job.target_system,
-            entity=job.entity,
-            op=BATCH_OP,
-            native_id=None,
-            payload=job.payload,
-            fields=None,
-            base_version=None,
-            idempotency_key=key.hexdigest(),
-            state="running",
-            attempts=1,
-            next_attempt_at=now,
-            depends_on=None,
-            last_error=None,
-            error_kind=None,
-            claimed_by=self.worker_id,
-            claimed_at=now,
-            created_at=now,
-            updated_at=now,
-        )
+        return add_running(conn, job, key.hexdigest(), self.worker_id, now)
 
     def deliver(
         self,
