@@ -203,3 +203,32 @@ def test_a_copy_without_keys_deleted_before_the_restart_is_found_as_a_tombstone(
     events = [(e.reason, e.source_system, e.old_value) for e in sync.audit(link_id=link.id)]
     assert ("create", "erp", None) in events and ("delete", "crm", crm_id) in events
     assert sync.run_cycle("parties").planned_writes == 0
+
+
+@pytest.mark.parametrize("keys", [[], ["vat_id"]], ids=["no keys", "no key value"])
+def test_a_copy_seen_while_its_create_is_still_leased_is_not_copied_back(
+    store: Store, tmp_path: Path, keys: list[str]
+) -> None:
+    """A worker wrote the ERP copy and died before recording it. Within its lease (a live
+    worker might still record it) a cycle captures the ERP and sees the copy unlinked. It is
+    left alone, not planned as a new ERP record (a second Alpha in the CRM); past the lease,
+    recovery finds it by content and links it."""
+    systems, clock = Systems(tmp_path), FakeClock()
+    cfg = config(match={"keys": keys})
+    systems.create("erp", name="Beta", vat_id="DE2")
+    engine(store, systems, clock, config=cfg, lease_seconds=300).run_cycle("parties")
+    crm_id = systems.create("crm", name="Alpha", website="https://alpha.example")
+    crashing = engine(store, systems, clock, config=cfg, lease_seconds=300,
+                      checkpoint=_crash_at("deliver.written"))  # fmt: skip
+    with pytest.raises(CrashError):
+        crashing.run_cycle("parties")
+    clock.advance(10)  # within the lease
+    sync = engine(store, systems, clock, config=cfg, lease_seconds=300)
+    report = sync.run_cycle("parties")
+    assert report.planned_writes == 0, "the copy was planned as a new record"
+    assert _named(systems, "crm", "Alpha") == [crm_id]
+    clock.advance(600)  # past the lease: the create is in doubt, recovery settles it
+    sync.run_cycle("parties")
+    _assert_one_linked_copy(systems, sync, crm_id, "Alpha", "https://alpha.example")
+    assert _named(systems, "crm", "Alpha") == [crm_id], "copied back"
+    assert len(sync.links("parties")) == 2 and sync.dead_letters() == []

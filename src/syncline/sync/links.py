@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import insert, select
@@ -18,7 +19,7 @@ from syncline.connectors.base import Capture, NativeRecord
 from syncline.matching.keys import key_forms
 from syncline.model import CanonicalEntity, EntityValidationError
 from syncline.store.links import Link, Side, links_by_native_ids
-from syncline.store.schema import review_items
+from syncline.store.schema import outbox, review_items
 from syncline.store.types import utcnow
 from syncline.sync.context import REF_KEY, MapContext
 from syncline.sync.fields import SharedField, other
@@ -342,6 +343,39 @@ def _shows(record: NativeRecord, written: dict[str, Any], values: dict[str, Any]
     return all(shown.get(name) == written.get(name) for name in values)
 
 
+def copies_in_flight(
+    ctx: MapContext,
+    conn: Connection,
+    side: Side,
+    records: Sequence[NativeRecord],
+    claimed_after: datetime,
+) -> set[str]:
+    """Native ids of the unlinked ``records`` that are copies a live worker is creating in
+    ``side`` right now: each shows every value of a create into ``side`` claimed after
+    ``claimed_after`` (within its lease) and not yet recorded.
+
+    Such a record is left alone. Its worker links it when it records the create; should that
+    worker die, recovery finds it by key or by content (§3.10). Planned as a new record, it
+    would be copied back into the system it came from, a duplicate there (a map without keys
+    has no other way to tell). A twin a person made meanwhile is left alone as well, as either
+    of two identical records might be the copy: it syncs once it is edited."""
+    query = select(outbox.c.payload).where(
+        outbox.c.map_name == ctx.name,
+        outbox.c.target_system == ctx.system(side),
+        outbox.c.op == "create",
+        outbox.c.state == "running",
+        outbox.c.claimed_at > claimed_after,
+    )
+    written: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for payload in conn.execute(query).scalars():
+        values, _ = resolve_refs(conn, dict(payload.get("values", {})))
+        try:
+            written.append((ctx.model.parse(values).canonical_values(), values))
+        except EntityValidationError:
+            continue  # a create the target will refuse makes no copy
+    return {r.native_id for r in records if any(_shows(r, *w) for w in written)}
+
+
 def add_review_item(conn: Connection, ctx: MapContext, side: Side, suggestion: Suggestion) -> None:
     """A grey-zone suggestion for a person to decide (idempotent per pair)."""
     exists = conn.execute(
@@ -380,6 +414,7 @@ __all__ = [
     "Suggestion",
     "Translator",
     "add_review_item",
+    "copies_in_flight",
     "created_copy",
     "find_partners",
     "lookup_keys",

@@ -37,6 +37,7 @@ from syncline.sync.links import (
     Suggestion,
     Translator,
     add_review_item,
+    copies_in_flight,
     find_partners,
 )
 from syncline.sync.merge import MergeResult, merge
@@ -325,6 +326,8 @@ class Planner:
 
     def _unlinked(self, side: Side, records: list[NativeRecord]) -> None:
         target = other(side)
+        copies = copies_in_flight(self.ctx, self.conn, side, records, self.in_doubt_before)
+        records = [r for r in records if r.native_id not in copies]
         partners = find_partners(self.ctx, side, records)
         partner_links = links_by_native_ids(
             self.conn, self.ctx.name, target, [p.native_id for p in partners.values()]
