@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.sql import alias
+from sqlalchemy.sql import Select, alias
 
 from syncline.store.bulk import insert_dicts, new_ids
 from syncline.store.schema import outbox
@@ -232,26 +232,13 @@ def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, 
     return result
 
 
-def claim(
-    conn: Connection,
-    worker: str,
-    now: datetime,
-    *,
-    limit: int = 500,
-    map_names: Sequence[str] | None = None,
-    blocked_systems: Sequence[str] = (),
-) -> list[OutboxJob]:
-    """Claim due pending jobs (oldest first) and mark them running by ``worker``.
-
-    Skips jobs whose link already has a running job and jobs waiting on an undelivered job;
-    on PostgreSQL rows are locked ``FOR UPDATE SKIP LOCKED`` so workers never share a job.
-    """
+def _claimable(now: datetime, map_names: Sequence[str] | None, by_id: bool) -> Select[Any]:
+    """Due pending jobs, oldest first, whose link has no running job and whose parent job (if
+    any) is done; ``by_id`` phrases "due" so that SQLite walks an index in id order."""
     running = alias(outbox, "running")
     parent = alias(outbox, "parent")
     due: Any = outbox.c.next_attempt_at <= now
-    if conn.dialect.name == "sqlite" and map_names is not None and len(map_names) == 1:
-        # keep SQLite off the (state, next_attempt_at) index, with which it sorts every pending
-        # job on each claim: (map_name, state) yields them in id order and stops at ``limit``
+    if by_id:
         due = func.coalesce(outbox.c.next_attempt_at, now) <= now
     query = (
         select(outbox)
@@ -270,23 +257,54 @@ def claim(
             ),
         )
         .order_by(outbox.c.id)
-        .limit(limit)
     )
     if map_names is not None:
         query = query.where(outbox.c.map_name.in_(list(map_names)))
-    if blocked_systems:
-        query = query.where(outbox.c.target_system.not_in(list(blocked_systems)))
+    return query
+
+
+def claim(
+    conn: Connection,
+    worker: str,
+    now: datetime,
+    *,
+    limit: int = 500,
+    map_names: Sequence[str] | None = None,
+    blocked_systems: Sequence[str] = (),
+    probe_systems: Sequence[str] = (),
+) -> list[OutboxJob]:
+    """Claim due pending jobs (oldest first) and mark them running by ``worker``.
+
+    Skips jobs whose link already has a running job and jobs waiting on an undelivered job,
+    and jobs for ``blocked_systems``; of each of ``probe_systems`` (a half-open circuit) only
+    the oldest due job is claimed, alone, beside the ``limit`` others. On PostgreSQL rows are
+    locked ``FOR UPDATE SKIP LOCKED`` so workers never share a job.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    # keep SQLite off the (state, next_attempt_at) index, with which it sorts every pending job
+    # on each claim: (map_name, state) yields them in id order and stops at ``limit``, and so
+    # does (target_system, state) for a probe
+    main = _claimable(now, map_names, sqlite and map_names is not None and len(map_names) == 1)
+    # the probes first: a probe is never dropped for another job of its link
+    queries = [
+        _claimable(now, map_names, sqlite).where(outbox.c.target_system == s).limit(1)
+        for s in probe_systems
+    ]
+    left_out = [*blocked_systems, *probe_systems]
+    if left_out:
+        main = main.where(outbox.c.target_system.not_in(left_out))
+    queries.append(main.limit(limit))
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=outbox)
-    rows = conn.execute(query).mappings().all()
+        queries = [q.with_for_update(skip_locked=True, of=outbox) for q in queries]
     jobs: list[OutboxJob] = []
     seen_links: set[int] = set()
-    for row in rows:
-        if row["link_id"] is not None:
-            if row["link_id"] in seen_links:
-                continue  # at most one running job per link
-            seen_links.add(row["link_id"])
-        jobs.append(_job(row))
+    for query in queries:
+        for row in conn.execute(query).mappings().all():
+            if row["link_id"] is not None:
+                if row["link_id"] in seen_links:
+                    continue  # at most one running job per link
+                seen_links.add(row["link_id"])
+            jobs.append(_job(row))
     if jobs:
         conn.execute(
             update(outbox)
@@ -294,6 +312,32 @@ def claim(
             .values(state="running", claimed_by=worker, claimed_at=now, updated_at=now)
         )
     return jobs
+
+
+def release(
+    conn: Connection,
+    job_ids: Sequence[int],
+    *,
+    at: datetime,
+    now: datetime,
+    error: str,
+    error_kind: str,
+) -> None:
+    """Put claimed jobs back to pending untried, due at ``at``, without counting an attempt
+    (their system's circuit opened before their turn)."""
+    for start in range(0, len(job_ids), 500):
+        conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(job_ids[start : start + 500])))
+            .values(
+                state="pending",
+                next_attempt_at=at,
+                last_error=error,
+                error_kind=error_kind,
+                claimed_by=None,
+                updated_at=now,
+            )
+        )
 
 
 def finish(conn: Connection, job_ids: Sequence[int], state: str, now: datetime) -> None:
@@ -423,6 +467,7 @@ __all__ = [
     "list_jobs",
     "mark_dead",
     "open_jobs_for_links",
+    "release",
     "reschedule",
     "revive",
     "supersede_pending",

@@ -1,8 +1,11 @@
 """A circuit per system (ARCHITECTURE.md §3.6): a system that keeps failing is left alone.
 
 After ``threshold`` consecutive transient failures the circuit opens: the system's jobs wait
-and its capture is skipped until ``retry_at``; then one attempt decides (half open). The
-cool-down doubles with every re-opening, up to ``max_cooldown`` seconds.
+and its capture is skipped until ``retry_at``. Then it is half open: one probe decides. The
+worker sends the system's oldest due job alone (one write of one record); if it goes through
+the circuit closes and the rest follows, if it fails the circuit opens again for twice the
+cool-down (up to ``max_cooldown`` seconds) and the other jobs wait on, untried. A capture of
+the system that fails once it is due counts as a failed probe just the same.
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from syncline.store.circuits import CircuitState, load_circuits, save_circuit
+from syncline.store.circuits import (
+    CircuitState,
+    load_circuits,
+    release_probe,
+    save_circuit,
+    take_probe,
+)
 
 
 @dataclass(frozen=True)
@@ -29,25 +38,52 @@ class Circuits:
         self.policy = policy or CircuitPolicy()
 
     def blocked(self, conn: Connection, now: datetime) -> list[str]:
-        """Systems whose circuit is open and not yet due for a retry."""
+        """Systems left alone now: open and not yet due, or half open with a probe in flight."""
         return [
             s.system
             for s in load_circuits(conn).values()
-            if s.state == "open" and s.retry_at is not None and s.retry_at > now
+            if s.state != "closed" and s.retry_at is not None and s.retry_at > now
         ]
+
+    def due(self, conn: Connection, now: datetime) -> list[str]:
+        """Systems whose cool-down is over: each may take one probe (sorted, so that workers
+        taking probes lock the circuits in the same order)."""
+        return sorted(
+            s.system
+            for s in load_circuits(conn).values()
+            if s.state != "closed" and s.retry_at is not None and s.retry_at <= now
+        )
+
+    def take_probe(self, conn: Connection, system: str, now: datetime, hold: timedelta) -> bool:
+        """Claim the probe of a due circuit (half open); other workers and captures keep away
+        from the system for ``hold`` (the outcome closes or re-opens it sooner; a prober that
+        crashed is given up on after it). False when another worker took it first."""
+        return take_probe(conn, system, now, now + hold)
+
+    def release_probe(self, conn: Connection, system: str, now: datetime) -> None:
+        """The probe decided nothing (no job was due, or none reached the system): due again."""
+        release_probe(conn, system, now)
 
     def state(self, conn: Connection, system: str) -> CircuitState:
         return load_circuits(conn).get(system) or CircuitState(system)
 
     def failed(self, conn: Connection, system: str, error: str, now: datetime) -> CircuitState:
-        """Count a transient failure; opens (or re-opens) the circuit at the threshold."""
+        """Count a transient failure; opens (or re-opens) the circuit at the threshold.
+
+        A failure while the circuit is open and not yet due is not counted (only its message
+        kept): it came from a call made without asking the circuit (the other side's capture
+        looking a record up there, a crashed job's check), and says nothing new; counting it
+        would stretch the cool-down with every such call."""
         state = self.state(conn, system)
-        state.failures += 1
         state.last_error = error
+        if state.state == "open" and state.retry_at is not None and state.retry_at > now:
+            save_circuit(conn, state)
+            return state
+        state.failures += 1
         if state.failures >= self.policy.threshold:
             reopenings = state.failures - self.policy.threshold
             cooldown = min(self.policy.cooldown * 2**reopenings, self.policy.max_cooldown)
-            if state.state != "open":
+            if state.state == "closed":
                 state.opened_at = now
             state.state = "open"
             state.retry_at = now + timedelta(seconds=cooldown)

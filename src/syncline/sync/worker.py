@@ -29,6 +29,7 @@ from syncline.mapping import DeletePolicy
 from syncline.model import EntityValidationError
 from syncline.store import Store
 from syncline.store.audit import record_events
+from syncline.store.circuits import CircuitState
 from syncline.store.cursors import load_cursor
 from syncline.store.links import (
     Link,
@@ -44,6 +45,7 @@ from syncline.store.outbox import (
     in_doubt,
     mark_dead,
     open_jobs_for_links,
+    release,
     reschedule,
 )
 from syncline.store.snapshots import load_snapshots, save_snapshots
@@ -125,7 +127,13 @@ class Worker:
         self, map_names: Sequence[str] | None = None, max_rounds: int = 100
     ) -> DeliveryReport:
         """Deliver due jobs until none is left, in claims of up to 500 jobs; gives up after
-        ``max_rounds`` claims in a row that closed no job (every one waited or will retry)."""
+        ``max_rounds`` claims in a row that closed no job (every one waited or will retry).
+
+        A system whose circuit is open is left out of the claims. Once its cool-down is over
+        its oldest due job goes alone, as the probe (half open): delivered, it closes the
+        circuit and the rest follows in the next claim; failed, it opens the circuit again
+        and the rest waits on, untried. A circuit that opens during a claim sends the claim's
+        remaining jobs for that system back to wait, untried and not counted as attempts."""
         report = DeliveryReport()
         self._recover(report, map_names)
         idle = 0
@@ -134,30 +142,73 @@ class Worker:
             now = self.clock()
             with self.store.begin() as conn:
                 blocked = self.circuits.blocked(conn, now)
+                due = self.circuits.due(conn, now)
+                probing = [s for s in due if self.circuits.take_probe(conn, s, now, self.lease)]
                 jobs = claim(
-                    conn, self.worker_id, now, map_names=map_names, blocked_systems=blocked
+                    conn,
+                    self.worker_id,
+                    now,
+                    map_names=map_names,
+                    blocked_systems=[*blocked, *due],
+                    probe_systems=probing,
                 )
+                for system in set(probing) - {j.target_system for j in jobs}:
+                    self.circuits.release_probe(conn, system, now)  # nothing due of ours
             self.checkpoint("deliver.claimed")
             if not jobs:
                 break
-            groups: dict[tuple[str, str], list[OutboxJob]] = {}
-            for job in jobs:
-                groups.setdefault((job.map_name, job.target_system), []).append(job)
-            for (map_name, system), group in groups.items():
-                ctx = self.context(map_name)
-                side = ctx.side(system)
-                size = ctx.connectors[side].capabilities.write_batch_size
-                for start in range(0, len(group), size):
-                    self._deliver(ctx, side, group[start : start + size], report)
+            self._deliver_claimed(jobs, report)
+            if probing:
+                with self.store.begin() as conn:
+                    for system in probing:
+                        self.circuits.release_probe(conn, system, self.clock())
             progressed = report.delivered + report.dead + report.replanned > closed
             idle = 0 if progressed else idle + 1
         return report
+
+    def _deliver_claimed(self, jobs: list[OutboxJob], report: DeliveryReport) -> None:
+        """One claim, in write batches per map and target; once a system's circuit opens, its
+        batches still to come go back to wait until the circuit is due."""
+        groups: dict[tuple[str, str], list[OutboxJob]] = {}
+        for job in jobs:
+            groups.setdefault((job.map_name, job.target_system), []).append(job)
+        opened: dict[str, CircuitState] = {}
+        held: dict[str, list[OutboxJob]] = {}
+        for (map_name, system), group in groups.items():
+            ctx = self.context(map_name)
+            side = ctx.side(system)
+            size = ctx.connectors[side].capabilities.write_batch_size
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
+                if system in opened:
+                    held.setdefault(system, []).extend(batch)
+                    continue
+                circuit = self._deliver(ctx, side, batch, report)
+                if circuit is not None and circuit.state == "open":
+                    opened[system] = circuit
+        if not held:
+            return
+        now = self.clock()
+        with self.store.begin() as conn:
+            for system, waiting in held.items():
+                circuit = opened[system]
+                release(
+                    conn,
+                    [j.id for j in waiting],
+                    at=circuit.retry_at or now,
+                    now=now,
+                    error=f"not tried: the circuit of {system} is open ({circuit.last_error})",
+                    error_kind="circuit_open",
+                )
+                report.waiting += len(waiting)
 
     # -- one batch ------------------------------------------------------------------------------
 
     def _deliver(
         self, ctx: MapContext, target: Side, jobs: list[OutboxJob], report: DeliveryReport
-    ) -> None:
+    ) -> CircuitState | None:
+        """Write one batch; returns the target's circuit when the call failed (None when the
+        system answered, or was not called)."""
         connector = ctx.connectors[target]
         now = self.clock()
         ready: list[tuple[OutboxJob, dict[str, Any]]] = []
@@ -182,17 +233,15 @@ class Worker:
                 else:
                     ready.append((job, values))
         if not ready:
-            return
+            return None
         try:
             current = self._current(ctx, target, [j for j, _ in ready])
             requests, stale, invalid = self._requests(ctx, ready, current)
             results = connector.write(ctx.entity, requests) if requests else []
         except TransientError as exc:
-            self._transient(ctx, target, [j for j, _ in ready], exc, report)
-            return
+            return self._transient(ctx, target, [j for j, _ in ready], exc, report)
         except ConnectorError as exc:  # AuthError and the like: wait, and open the circuit
-            self._transient(ctx, target, [j for j, _ in ready], exc, report)
-            return
+            return self._transient(ctx, target, [j for j, _ in ready], exc, report)
         self.checkpoint("deliver.written")
         by_key = {j.idempotency_key: (j, v) for j, v in ready}
         with self.store.begin() as conn:
@@ -223,6 +272,7 @@ class Worker:
                     report.retried += 1
             self.delivered.record(conn, ctx, target, delivered)
         self.checkpoint("deliver.recorded")
+        return None
 
     def _current(
         self, ctx: MapContext, target: Side, jobs: list[OutboxJob]
@@ -322,14 +372,16 @@ class Worker:
         jobs: list[OutboxJob],
         error: ConnectorError,
         report: DeliveryReport,
-    ) -> None:
+    ) -> CircuitState:
+        """The batch's call failed: its jobs retry later, and the circuit counts it."""
         now = self.clock()
         with self.store.begin() as conn:
             for job in jobs:
                 self._retry_later(conn, job, error, now)
-            self.circuits.failed(conn, ctx.system(target), str(error), now)
+            circuit = self.circuits.failed(conn, ctx.system(target), str(error), now)
         report.retried += len(jobs)
         report.errors.append(str(error))
+        return circuit
 
     def _wait_for_parent(
         self, conn: Connection, job: OutboxJob, parent_links: list[int], now: datetime

@@ -1,0 +1,198 @@
+"""The circuit (ARCHITECTURE.md §3.6): once open, a failing system gets one probe per cool-down.
+
+The ERP writes two records per call here, so that a backlog spans several write batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from syncline.connectors.base import WriteRequest, WriteResult
+from syncline.connectors.sql import SqlConnector
+from syncline.store import Store
+from syncline.store.circuits import CircuitState, load_circuits
+from syncline.store.outbox import OutboxJob, list_jobs
+from syncline.sync import CircuitPolicy, SyncEngine
+from tests.sync.harness import FakeClock, Outage, Systems, engine
+
+BATCH = 2
+
+
+class CountedOutage(Outage):
+    """The ERP, counting every call that reaches it (failing ones too) and each write's size."""
+
+    def __init__(self, inner: SqlConnector) -> None:
+        super().__init__(inner)
+        self.capabilities = replace(inner.capabilities, write_batch_size=BATCH)
+        self.calls = 0
+        self.write_sizes: list[int] = []
+
+    def _call(self) -> None:
+        self.calls += 1
+        super()._call()
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        self.write_sizes.append(len(requests))
+        return super().write(entity, requests)
+
+
+def _backlog(
+    store: Store, tmp_path: Path, new: int
+) -> tuple[Systems, SyncEngine, FakeClock, CountedOutage]:
+    """One synced party, then ``new`` parties created in the CRM and planned (not delivered)
+    as creates in the ERP."""
+    systems = Systems(tmp_path)
+    erp = CountedOutage(systems.conn["erp"])
+    clock = FakeClock()
+    systems.create("crm", name="Alpha", vat_id="DE1")
+    sync = engine(
+        store,
+        systems,
+        clock,
+        connectors={"crm": systems.conn["crm"], "erp": erp},
+        circuit=CircuitPolicy(threshold=3, cooldown=30),
+    )
+    sync.run_cycle("parties")
+    for n in range(new):
+        systems.create("crm", name=f"New {n}", vat_id=f"DE{100 + n}")
+    clock.advance(1)
+    assert sync.capture("parties").stats.jobs == new
+    erp.writes.clear()
+    return systems, sync, clock, erp
+
+
+def _erp_creates(store: Store) -> list[OutboxJob]:
+    with store.begin() as conn:
+        jobs = list_jobs(conn, map_name="parties", limit=1000)
+    return [j for j in jobs if j.target_system == "erp" and j.op == "create"]
+
+
+def _circuit(store: Store) -> CircuitState:
+    with store.begin() as conn:
+        return load_circuits(conn)["erp"]
+
+
+def _converged(systems: Systems, erp: CountedOutage, records: int) -> None:
+    """Both systems hold the same parties, each created in the ERP exactly once."""
+    assert set(systems.by_vat("erp")) == set(systems.by_vat("crm"))
+    assert len(systems.by_vat("erp")) == records + 1
+    creates = [r.idempotency_key for r in erp.writes if r.op == "create"]
+    assert len(creates) == len(set(creates)) == records
+
+
+def test_after_the_cool_down_a_system_still_down_gets_one_probe_and_twice_the_wait(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
+    erp.down = True
+    assert sync.deliver("parties").retried == 3 * BATCH  # three failed writes open it
+    opened = _circuit(store)
+    assert (opened.state, opened.failures) == ("open", 3)
+    assert opened.retry_at == clock.now + timedelta(seconds=30)
+    before = {j.id: j.attempts for j in _erp_creates(store)}
+    assert set(before.values()) == {1}
+    clock.advance(31)
+    calls, writes = erp.calls, len(erp.write_sizes)
+    report = sync.deliver("parties")
+    assert erp.calls - calls == 1 and erp.write_sizes[writes:] == [1], "one probe, one record"
+    assert (report.retried, report.delivered) == (1, 0)
+    reopened = _circuit(store)
+    assert (reopened.state, reopened.failures) == ("open", 4)
+    assert reopened.retry_at == clock.now + timedelta(seconds=60), "doubled once"
+    assert reopened.opened_at == opened.opened_at
+    after = {j.id: j.attempts for j in _erp_creates(store)}
+    (probe,) = [i for i in after if after[i] != before[i]]
+    assert after[probe] == 2 and probe == min(after), "the oldest job was the probe"
+    assert all(j.state == "pending" for j in _erp_creates(store))
+    # due again and still down: the capture of the ERP fails first, a failed probe as well
+    clock.advance(61)
+    calls = erp.calls
+    report_cycle = sync.run_cycle("parties")
+    assert "erp" in report_cycle.capture.skipped and report_cycle.delivery.retried == 0
+    assert erp.calls - calls == 1 and len(erp.write_sizes) == writes + 1
+    again = _circuit(store)
+    assert (again.failures, again.retry_at) == (5, clock.now + timedelta(seconds=120))
+    assert {j.id: j.attempts for j in _erp_creates(store)} == after
+    assert systems.by_vat("erp").keys() == {"DE1"}
+
+
+def test_after_the_cool_down_a_system_back_takes_the_probe_and_then_its_whole_backlog(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
+    erp.down = True
+    sync.deliver("parties")
+    assert _circuit(store).state == "open"
+    erp.down = False
+    for n in range(3):  # planned while the circuit is open: they wait with the others
+        systems.create("crm", name=f"Later {n}", vat_id=f"DE{200 + n}")
+    clock.advance(10)
+    report = sync.run_cycle("parties")
+    assert report.capture.skipped == ["erp"] and report.delivery.delivered == 0
+    assert len(_erp_creates(store)) == 9
+    writes = len(erp.write_sizes)
+    clock.advance(21)
+    report = sync.run_cycle("parties")
+    assert report.capture.skipped == [] and report.delivery.delivered == 9
+    assert erp.write_sizes[writes:] == [1, 2, 2, 2, 2], "the probe alone, then full batches"
+    closed = _circuit(store)
+    assert (closed.state, closed.failures, closed.retry_at) == ("closed", 0, None)
+    assert {j.state for j in _erp_creates(store)} == {"done"}
+    _converged(systems, erp, records=9)
+    assert sync.run_cycle("parties").planned_writes == 0
+
+
+def test_a_circuit_opening_mid_claim_sends_the_claims_other_batches_back_untried(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=7 * BATCH)
+    erp.before_write = lambda: setattr(erp, "down", True)  # after the first batch lands
+    writes = len(erp.write_sizes)
+    report = sync.deliver("parties")
+    assert erp.write_sizes[writes:] == [BATCH] * 4, "one batch landed, three failed, no more"
+    assert (report.delivered, report.retried, report.waiting) == (2, 6, 6)
+    circuit = _circuit(store)
+    assert (circuit.state, circuit.failures) == ("open", 3)
+    assert circuit.retry_at == clock.now + timedelta(seconds=30)
+    jobs = _erp_creates(store)
+    assert sorted(j.attempts for j in jobs if j.state == "pending") == [0] * 6 + [1] * 6
+    untried = [j for j in jobs if j.state == "pending" and j.attempts == 0]
+    assert {(j.state, j.error_kind, j.next_attempt_at) for j in untried} == {
+        ("pending", "circuit_open", circuit.retry_at)
+    }
+    assert all(j.last_error is not None and "circuit of erp" in j.last_error for j in untried)
+    # back after the cool-down: the probe, then everything else, each record once
+    erp.down = False
+    clock.advance(31)
+    report = sync.deliver("parties")
+    assert report.delivered == 12 and erp.write_sizes[writes + 4] == 1
+    assert _circuit(store).state == "closed"
+    _converged(systems, erp, records=14)
+
+
+def test_a_lookup_into_a_system_with_an_open_circuit_does_not_stretch_its_cool_down(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
+    erp.down = True
+    sync.deliver("parties")
+    opened = _circuit(store)
+    systems.create("crm", name="Matched by VAT", vat_id="DE300")
+    clock.advance(10)
+    report = sync.run_cycle("parties")
+    # the CRM's new record is looked up in the ERP before anything is planned: that fails
+    assert report.capture.skipped == ["crm", "erp"] and report.capture.errors
+    still = _circuit(store)
+    assert (still.state, still.failures, still.retry_at) == (
+        "open",
+        opened.failures,
+        opened.retry_at,
+    )
+    erp.down = False
+    clock.advance(21)
+    sync.run_cycle("parties")
+    assert sync.run_cycle("parties").planned_writes == 0
+    _converged(systems, erp, records=3 * BATCH + 1)
