@@ -134,9 +134,8 @@ def test_after_the_cool_down_a_system_back_takes_the_probe_and_then_its_whole_ba
     assert report.capture.skipped == ["erp"] and report.delivery.delivered == 0
     assert len(_erp_creates(store)) == 9
     writes = len(erp.write_sizes)
-    clock.advance(21)
-    report = sync.run_cycle("parties")
-    assert report.capture.skipped == [] and report.delivery.delivered == 9
+    clock.advance(21)  # delivery alone: a cycle's read of the ERP would be the probe
+    assert sync.deliver("parties").delivered == 9
     assert erp.write_sizes[writes:] == [1, 2, 2, 2, 2], "the probe alone, then full batches"
     closed = _circuit(store)
     assert (closed.state, closed.failures, closed.retry_at) == ("closed", 0, None)
@@ -196,3 +195,27 @@ def test_a_lookup_into_a_system_with_an_open_circuit_does_not_stretch_its_cool_d
     sync.run_cycle("parties")
     assert sync.run_cycle("parties").planned_writes == 0
     _converged(systems, erp, records=3 * BATCH + 1)
+
+
+def test_a_capture_that_reads_a_system_back_after_the_cool_down_closes_its_circuit(
+    store: Store, tmp_path: Path
+) -> None:
+    """The cycle's read of the ERP, once due, is the probe: it closes the circuit, and the
+    backlog goes out in full batches without a one-record probe. (Before, only a write closed
+    it: with nothing queued for the ERP it showed "open" for as long as nobody wrote there.)"""
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
+    erp.down = True
+    sync.deliver("parties")
+    assert _circuit(store).state == "open"
+    erp.down = False
+    clock.advance(10)  # not due yet: the cycle leaves the ERP alone, its circuit stays open
+    calls = erp.calls
+    assert "erp" in sync.run_cycle("parties").capture.skipped and erp.calls == calls
+    assert _circuit(store).state == "open"
+    clock.advance(21)
+    report = sync.run_cycle("parties")
+    assert report.capture.skipped == [] and report.delivery.delivered == 3 * BATCH
+    closed = _circuit(store)
+    assert (closed.state, closed.failures, closed.retry_at) == ("closed", 0, None)
+    assert erp.write_sizes[-3:] == [BATCH] * 3, "no probe needed: full batches at once"
+    _converged(systems, erp, records=3 * BATCH)

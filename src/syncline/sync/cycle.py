@@ -186,11 +186,16 @@ class SyncEngine:
             system = ctx.system(side)
             with self.store.begin() as conn:
                 blocked = self.circuits.blocked(conn, self.clock())
+                due = self.circuits.due(conn, self.clock())
             if system in blocked and self._dry is None:
                 report.skipped.append(system)
                 continue
             try:
                 self._capture_side(ctx, side, report)
+                if system in due and self._dry is None and self._asks(ctx, side):
+                    # the system answered once its cool-down was over: the probe went through
+                    with self.store.begin() as conn:
+                        self.circuits.succeeded(conn, system)
             except ConnectorError as exc:
                 report.skipped.append(system)
                 report.errors.append(str(exc))
@@ -335,6 +340,13 @@ class SyncEngine:
             ctx.entity, Capture.SCAN
         ):
             self._periodic_scan(ctx, side, report)
+
+    @staticmethod
+    def _asks(ctx: MapContext, side: Side) -> bool:
+        """Whether capturing ``side`` always calls its system (a cursor read or a scan; pushed
+        changes come from syncline's own inbox)."""
+        modes = capture_modes(ctx.connectors[side], ctx.entity)
+        return Capture.CURSOR in modes or Capture.SCAN in modes
 
     def _full_scan(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
         seen: set[str] = set()
