@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from syncline.connectors.base import WriteRequest, WriteResult
 from syncline.connectors.sql import SqlConnector
 from syncline.store import Store
@@ -17,6 +19,7 @@ from syncline.store.circuits import CircuitState, load_circuits
 from syncline.store.outbox import OutboxJob, list_jobs
 from syncline.sync import CircuitPolicy, SyncEngine
 from tests.sync.harness import FakeClock, Outage, Systems, engine
+from tests.sync.test_created_copy_by_content import CrashError, _crash_at
 
 BATCH = 2
 
@@ -219,3 +222,36 @@ def test_a_capture_that_reads_a_system_back_after_the_cool_down_closes_its_circu
     assert (closed.state, closed.failures, closed.retry_at) == ("closed", 0, None)
     assert erp.write_sizes[-3:] == [BATCH] * 3, "no probe needed: full batches at once"
     _converged(systems, erp, records=3 * BATCH)
+
+
+def test_recovery_asks_a_system_down_once_a_pass_and_one_with_an_open_circuit_not_at_all(
+    store: Store, tmp_path: Path
+) -> None:
+    """Creates left in doubt by a crash are looked up in the ERP before they are repeated.
+    While the ERP is down, one failed look-up ends the pass (not one timeout per job); while
+    its circuit is open, recovery leaves it alone. Once it is back, all is settled once."""
+    systems, _, clock, erp = _backlog(store, tmp_path, new=2 * BATCH)
+    connectors = {"crm": systems.conn["crm"], "erp": erp}
+    crashing = engine(store, systems, clock, connectors=connectors,
+                      checkpoint=_crash_at("deliver.written"))  # fmt: skip
+    with pytest.raises(CrashError):
+        crashing.deliver("parties")  # one batch of its claim written, then the process died
+    clock.advance(600)  # past any lease: those creates are in doubt
+    sync = engine(store, systems, clock, connectors=connectors,
+                  circuit=CircuitPolicy(threshold=3, cooldown=30))  # fmt: skip
+    erp.down = True
+    for failures in (1, 2, 3):
+        calls = erp.calls
+        report = sync.worker.recover(["parties"])
+        assert erp.calls - calls == 1 and len(report.errors) == 1
+        assert _circuit(store).failures == failures
+    assert _circuit(store).state == "open"
+    calls = erp.calls
+    assert sync.worker.recover(["parties"]).errors == [] and erp.calls == calls
+    states = [j.state for j in _erp_creates(store)]
+    assert states == ["running"] * 2 * BATCH, "all four claimed by the crashed worker, in doubt"
+    erp.down = False
+    clock.advance(31)
+    sync.run_cycle("parties")
+    _converged(systems, erp, records=2 * BATCH)
+    assert {j.state for j in _erp_creates(store)} == {"done"}

@@ -420,8 +420,12 @@ class Worker:
             mine = [j for j in jobs if map_names is None or j.map_name in map_names]
             if expand_in_doubt(conn, mine, self.context, now):  # an initial load's batches
                 jobs = in_doubt(conn, now - self.lease, self.worker_id)
+            # a system whose circuit is open is not asked: its jobs stay in doubt until due
+            unasked = set(self.circuits.blocked(conn, now))
         for job in jobs:
             if map_names is not None and job.map_name not in map_names:
+                continue
+            if job.target_system in unasked:
                 continue
             ctx = self.context(job.map_name)
             target = ctx.side(job.target_system)
@@ -437,6 +441,7 @@ class Worker:
                 report.errors.append(str(exc))
                 with self.store.begin() as conn:
                     self.circuits.failed(conn, job.target_system, str(exc), now)
+                unasked.add(job.target_system)  # one failed question a pass, not one per job
                 continue
             with self.store.begin() as conn:
                 retry = found is None
