@@ -15,7 +15,7 @@ import pytest
 from syncline.connectors.base import WriteRequest, WriteResult
 from syncline.connectors.sql import SqlConnector
 from syncline.store import Store
-from syncline.store.circuits import CircuitState, load_circuits
+from syncline.store.circuits import CircuitState, load_circuits, save_circuit
 from syncline.store.outbox import OutboxJob, list_jobs
 from syncline.sync import CircuitPolicy, SyncEngine
 from tests.sync.harness import FakeClock, Outage, Systems, engine
@@ -255,3 +255,29 @@ def test_recovery_asks_a_system_down_once_a_pass_and_one_with_an_open_circuit_no
     sync.run_cycle("parties")
     _converged(systems, erp, records=2 * BATCH)
     assert {j.state for j in _erp_creates(store)} == {"done"}
+
+
+def test_an_initial_load_into_a_system_with_an_open_circuit_waits_for_it_then_batches(
+    store: Store, tmp_path: Path
+) -> None:
+    """The ERP is empty but its circuit is open: the load does not write into it, and the
+    CRM is not read either (its records would each become a job); once the circuit is due,
+    the cycle loads them in batches."""
+    systems = Systems(tmp_path)
+    erp = CountedOutage(systems.conn["erp"])
+    clock = FakeClock()
+    for n in range(5):
+        systems.create("crm", name=f"Party {n}", vat_id=f"DE{n}")
+    with store.begin() as conn:
+        save_circuit(
+            conn, CircuitState("erp", "open", 3, clock.now, clock.now + timedelta(seconds=30))
+        )
+    sync = engine(store, systems, clock, connectors={"crm": systems.conn["crm"], "erp": erp})
+    report = sync.run_cycle("parties")
+    assert sorted(report.capture.skipped) == ["crm", "erp"]
+    assert (erp.write_sizes, report.capture.loaded, _erp_creates(store)) == ([], 0, [])
+    clock.advance(31)
+    report = sync.run_cycle("parties")
+    assert report.capture.loaded == 5 and erp.write_sizes == [BATCH, BATCH, 1]
+    assert _circuit(store).state == "closed"
+    assert set(systems.by_vat("erp")) == {f"DE{n}" for n in range(5)}

@@ -190,6 +190,11 @@ class SyncEngine:
             if system in blocked and self._dry is None:
                 report.skipped.append(system)
                 continue
+            if self._load is not None and ctx.system(self._load.target) in report.skipped:
+                # the load's target is not answering: the source's records wait, unread, for
+                # it, and are then loaded in batches (read now, each would become a job)
+                report.skipped.append(system)
+                continue
             try:
                 self._capture_side(ctx, side, report)
                 if system in due and self._dry is None and self._asks(ctx, side):
