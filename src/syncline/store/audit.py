@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, RowMapping
 
-from syncline.store.bulk import insert_dicts
+from syncline.store.bulk import insert_rows
 from syncline.store.schema import audit_events
 from syncline.store.types import utcnow
 
@@ -51,21 +51,37 @@ class AuditEvent:
     detail: str | None
 
 
-def record_events(conn: Connection, events: Sequence[dict[str, Any]]) -> None:
-    """Insert audit events given as column dicts; ``at`` defaults to now."""
+_COLUMNS = tuple(c for c in AuditEvent.__dataclass_fields__ if c != "id")
+_INDEX = {c: i for i, c in enumerate(_COLUMNS)}
+_AT, _REASON, _ACTOR = _INDEX["at"], _INDEX["reason"], _INDEX["actor"]
+
+
+def record_events(
+    conn: Connection,
+    events: Sequence[Mapping[str, Any]],
+    shared: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert audit events given as column dicts, each on top of the columns ``shared`` by
+    all of them (a batch's map, systems, reason); ``at`` defaults to now."""
     if not events:
         return
     now = utcnow()
-    columns = [c for c in AuditEvent.__dataclass_fields__ if c != "id"]
+    common: list[Any] = [None] * len(_COLUMNS)
+    for column, value in (shared or {}).items():
+        if column in _INDEX:
+            common[_INDEX[column]] = value
     rows = []
     for event in events:
-        if event.get("reason") not in REASONS:
-            raise ValueError(f"unknown audit reason {event.get('reason')!r}")
-        row = {c: event.get(c) for c in columns}
-        row["at"] = event.get("at") or now
-        row["actor"] = event.get("actor") or "syncline"
+        row = common.copy()
+        for column, value in event.items():
+            if column in _INDEX:
+                row[_INDEX[column]] = value
+        if row[_REASON] not in REASONS:
+            raise ValueError(f"unknown audit reason {row[_REASON]!r}")
+        row[_AT] = row[_AT] or now
+        row[_ACTOR] = row[_ACTOR] or "syncline"
         rows.append(row)
-    insert_dicts(conn, audit_events, rows)
+    insert_rows(conn, audit_events, _COLUMNS, rows)
 
 
 def _event(row: RowMapping) -> AuditEvent:

@@ -2,25 +2,38 @@
 
 SQLAlchemy's ``execute(insert(table), rows)`` builds and converts a parameter dict per row,
 which costs more than SQLite's own work for a narrow row. Here the statement is compiled once
-per table, columns and dialect, each row is a tuple converted by the columns' own bind
-processors (so values are stored exactly as through SQLAlchemy), and the driver's
-``executemany`` inserts them.
+per table, columns and dialect, the rows are tuples whose values the columns' own bind
+processors convert (so values are stored exactly as through SQLAlchemy; a value that rows share
+one after the other, such as a batch's time stamp, once), and the driver's ``executemany``
+inserts them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-Processor = Callable[[Any], Any] | None
+Processor = Callable[[Any], Any]
 
-Compiled = tuple[str, list[Processor], list[str] | None]
-_compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Compiled] = {}
+
+class _Compiled(NamedTuple):
+    """An insert's SQL text; the bind processor of each column that has one, by index; for
+    a positional driver whose order is not the columns' own, the row indices in its order;
+    whether the driver takes named parameters instead."""
+
+    sql: str
+    steps: list[tuple[int, Processor]]
+    order: list[int] | None
+    named: bool
+
+
+_NOTHING = object()
+_compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
 
 
 def _insert(
@@ -38,20 +51,38 @@ def _insert(
 
 def _statement(
     conn: Connection, table: Table, columns: tuple[str, ...], replace_on: tuple[str, ...]
-) -> Compiled:
-    """The SQL text, each column's bind processor, and the names in positional order (None
-    for a driver taking named parameters)."""
+) -> _Compiled:
+    """The insert of ``columns`` into ``table`` for the connection's dialect, compiled once."""
     dialect = conn.dialect
     key = (dialect.name, table.name, columns, replace_on)
     if key not in _compiled:
         statement = _insert(dialect.name, table, columns, replace_on)
         compiled = statement.compile(dialect=dialect)
-        processors: list[Processor] = [
+        processors = [
             table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns
         ]
-        order = list(compiled.positiontup or []) if compiled.positional else None
-        _compiled[key] = (compiled.string, processors, order)
+        steps: list[tuple[int, Processor]] = [
+            (i, p) for i, p in enumerate(processors) if p is not None
+        ]
+        order = [columns.index(n) for n in compiled.positiontup or []]
+        positional = bool(compiled.positional)
+        identity = not positional or order == list(range(len(columns)))
+        _compiled[key] = _Compiled(
+            compiled.string, steps, None if identity else order, not positional
+        )
     return _compiled[key]
+
+
+def _converted(process: Processor, values: Iterable[Any]) -> list[Any]:
+    """``process`` of each value; a value repeating the one before (a batch's time stamp, a
+    null) is converted once."""
+    result = []
+    before, after = _NOTHING, None
+    for value in values:
+        if value is not before:
+            before, after = value, process(value)
+        result.append(after)
+    return result
 
 
 def insert_rows(
@@ -66,25 +97,22 @@ def insert_rows(
     ``replace_on`` (a unique key's columns), a row whose key exists replaces that row's other
     columns instead (an upsert, on SQLite and PostgreSQL alike)."""
     names = tuple(columns)
-    sql, processors, order = _statement(conn, table, names, tuple(replace_on))
-    converted: list[Any] = []
-    steps = list(enumerate(processors))
-    for row in rows:
-        values = list(row)
-        for index, process in steps:
-            if process is not None:
-                values[index] = process(values[index])
-        converted.append(values)
-    if not converted:
+    statement = _statement(conn, table, names, tuple(replace_on))
+    # column by column: zip turns rows into columns and back in C, and only the values of
+    # columns with a bind processor pass through Python one by one
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    if not by_column:
         return 0
-    if order is None:
-        params: list[Any] = [dict(zip(names, v, strict=True)) for v in converted]
-    elif order == list(names):
-        params = [tuple(v) for v in converted]
-    else:
-        where = [names.index(n) for n in order]
-        params = [tuple(v[i] for i in where) for v in converted]
-    conn.exec_driver_sql(sql, params)
+    if len(by_column) != len(names):
+        raise ValueError(f"rows of {len(by_column)} values for {len(names)} columns")
+    for index, process in statement.steps:
+        by_column[index] = _converted(process, by_column[index])
+    if statement.order is not None:
+        by_column = [by_column[i] for i in statement.order]
+    params: list[Any] = list(zip(*by_column, strict=True))
+    if statement.named:
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    conn.exec_driver_sql(statement.sql, params)
     return len(params)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from syncline.store.bulk import insert_dicts, new_ids
+from syncline.store.bulk import insert_rows, new_ids
 from syncline.store.schema import links
 from syncline.store.types import utcnow
 
@@ -72,6 +72,19 @@ def links_by_native_ids(
     return result
 
 
+_NEW_LINK_COLUMNS = (
+    "map_name",
+    "entity",
+    "id_a",
+    "id_b",
+    "origin",
+    "pinned",
+    "state",
+    "created_at",
+    "updated_at",
+)
+
+
 def create_links(
     conn: Connection,
     map_name: str,
@@ -87,25 +100,13 @@ def create_links(
     if not pairs:
         return []
     now = utcnow()
-    rows = [
-        {
-            "map_name": map_name,
-            "entity": entity,
-            "id_a": a,
-            "id_b": b,
-            "origin": origin,
-            "pinned": pinned,
-            "state": "active",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for a, b in pairs
-    ]
+    rows = [(map_name, entity, a, b, origin, pinned, "active", now, now) for a, b in pairs]
     if conn.dialect.name == "sqlite":
-        insert_dicts(conn, links, rows)
+        insert_rows(conn, links, _NEW_LINK_COLUMNS, rows)
         return new_ids(conn, len(rows))
     statement = insert(links).returning(links.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in conn.execute(statement, rows).scalars()]
+    values = [dict(zip(_NEW_LINK_COLUMNS, row, strict=True)) for row in rows]
+    return [int(i) for i in conn.execute(statement, values).scalars()]
 
 
 def get_link(conn: Connection, link_id: int) -> Link | None:

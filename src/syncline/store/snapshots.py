@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from syncline.store.bulk import insert_dicts
+from syncline.store.bulk import insert_rows
 from syncline.store.links import Side
 from syncline.store.schema import snapshots
 from syncline.store.types import utcnow
@@ -100,18 +100,18 @@ class Snapshot:
 
 
 def _pack(s: Snapshot) -> dict[str, Any]:
+    # spelt out side by side: this runs for every snapshot written
     packed: dict[str, Any] = {"a": s.base_a, "has_base": s.has_base}
     if s.base_b != s.base_a:
         packed["b"] = s.base_b
-    for side, seen in (("a", s.seen_a), ("b", s.seen_b)):
-        base = s.base_a if side == "a" else s.base_b
-        if seen is None:
-            packed[f"seen_{side}"] = None
-        elif seen != base:
-            packed[f"seen_{side}"] = seen
-    for side, at in (("a", s.modified_a), ("b", s.modified_b)):
-        if at is not None:
-            packed[f"at_{side}"] = at.isoformat()
+    if s.seen_a is None or s.seen_a != s.base_a:
+        packed["seen_a"] = s.seen_a
+    if s.seen_b is None or s.seen_b != s.base_b:
+        packed["seen_b"] = s.seen_b
+    if s.modified_a is not None:
+        packed["at_a"] = s.modified_a.isoformat()
+    if s.modified_b is not None:
+        packed["at_b"] = s.modified_b.isoformat()
     if any(s.pending.values()):
         packed["pending"] = s.pending
     return packed
@@ -157,6 +157,18 @@ def load_snapshots(conn: Connection, link_ids: Sequence[int]) -> dict[int, Snaps
     return result
 
 
+_COLUMNS = (
+    "link_id",
+    "values",
+    "content_hash",
+    "version_a",
+    "version_b",
+    "hash_a",
+    "hash_b",
+    "synced_at",
+)
+
+
 def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = False) -> None:
     """Write snapshots, replacing existing rows of the same links (``new``: links that have
     none yet, so there is nothing to replace: a plain insert)."""
@@ -166,19 +178,11 @@ def save_snapshots(conn: Connection, items: Sequence[Snapshot], *, new: bool = F
     rows = []
     for s in items:
         s.synced_at = now
+        packed, base_hash = _pack(s), _base_hash(s.base_a)
         rows.append(
-            {
-                "link_id": s.link_id,
-                "values": _pack(s),
-                "content_hash": _base_hash(s.base_a),
-                "version_a": s.version_a,
-                "version_b": s.version_b,
-                "hash_a": s.hash_a,
-                "hash_b": s.hash_b,
-                "synced_at": now,
-            }
+            (s.link_id, packed, base_hash, s.version_a, s.version_b, s.hash_a, s.hash_b, now)
         )
-    insert_dicts(conn, snapshots, rows, replace_on=() if new else ("link_id",))
+    insert_rows(conn, snapshots, _COLUMNS, rows, replace_on=() if new else ("link_id",))
 
 
 __all__ = ["Snapshot", "load_snapshots", "save_snapshots", "values_hash"]
