@@ -6,7 +6,6 @@ table without a version column. Writes set ``modified_column`` to the current UT
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import types
 import typing
@@ -31,7 +30,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
@@ -50,6 +49,7 @@ from syncline.connectors.base import (
     WriteResult,
     chunked,
 )
+from syncline.connectors.sql.rows import BatchInsert, from_json, picker, utc
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import CanonicalEntity, EntityValidationError, entity_type
 
@@ -64,14 +64,9 @@ def _is_complex(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel | list | dict)
 
 
-def _utc(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"modified column holds {type(value).__name__}, not a datetime")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+_VALIDATED_AT_ONCE = 50
+"""Rows validated in one call: cheaper per row than a call each, while few rows' values are
+held at once (more would cost the cyclic garbage collector more than the call saves)."""
 
 
 class SqlConnector:
@@ -119,6 +114,19 @@ class SqlConnector:
                 f"table {settings.table!r} has no column(s) {', '.join(missing)}", system=system
             )
         self.key: Column[Any] = self.table.c[settings.key_column]
+        # rows are read as tuples, by position: a row of select(table) holds its columns in
+        # the table's order
+        position = {name: i for i, name in enumerate(self.table.c.keys())}
+        self._key_at = position[settings.key_column]
+        self._modified_at = position.get(settings.modified_column or "")
+        self._deleted_at = position.get(settings.deleted_column or "")
+        # (field, position, stored as JSON text) of every mapped column, in ``columns`` order
+        self._fields = tuple(
+            (field, position[column], field in self._complex)
+            for field, column in settings.columns.items()
+        )
+        self._stored = picker([position[column] for column in self._mapped])
+        self._inserts: dict[str, BatchInsert] = {}
         self.finds_deleted_by_key = settings.deleted_column is not None  # soft deletes are kept
         self._int_key = isinstance(self.key.type, Integer)
         self._naive_time = False
@@ -153,57 +161,79 @@ class SqlConnector:
     def _now(self) -> datetime:
         return self._time_param(datetime.now(UTC))
 
-    def _version(self, row: RowMapping) -> str:
-        """A row's version: a hash of its mapped columns as stored (cheaper than parsing)."""
-        stored = repr(tuple(row[c] for c in self._mapped))
-        return hashlib.sha256(stored.encode("utf-8")).hexdigest()[:32]
+    @staticmethod
+    def _version(stored: tuple[Any, ...]) -> str:
+        """A row's version from its mapped columns as stored, in ``columns`` order (see
+        ``_stored``): a hash of their text, cheaper than parsing the row."""
+        return hashlib.sha256(repr(stored).encode("utf-8")).hexdigest()[:32]
 
-    def _deleted(self, row: RowMapping) -> bool:
-        column = self.settings.deleted_column
-        return bool(column and row[column])
+    def _deleted(self, row: Row[Any]) -> bool:
+        return self._deleted_at is not None and bool(row[self._deleted_at])
 
-    def _record(self, row: RowMapping, *, with_values: bool = False) -> NativeRecord:
-        native_id = str(row[self.settings.key_column])
-        modified = (
-            _utc(row[self.settings.modified_column]) if self.settings.modified_column else None
-        )
-        deleted = self._deleted(row)
-        if deleted and not with_values:
-            return NativeRecord(self.entity, native_id, None, None, modified, deleted=True)
+    def _row_values(self, row: Row[Any]) -> dict[str, Any]:
+        """The canonical fields of a row (JSON text parsed), nulls left out."""
         values: dict[str, Any] = {}
-        for field, column in self.settings.columns.items():
-            value = row[column]
-            if field in self._complex and isinstance(value, str):
-                with contextlib.suppress(orjson.JSONDecodeError):  # else invalid, named below
-                    value = orjson.loads(value)
+        for field, at, is_complex in self._fields:
+            value = row[at]
+            if is_complex and isinstance(value, str):
+                value = from_json(value)
             if value is not None:
                 values[field] = value
-        try:
-            data = self.model.parse(values)
-        except EntityValidationError as exc:
-            raise PermanentError(
-                f"row {native_id} of {self.settings.table} is not a valid {self.entity}: {exc}",
-                system=self.system,
-                remote_message=str(exc),
-            ) from None
-        return NativeRecord(self.entity, native_id, data, self._version(row), modified, deleted)
+        return values
 
-    def _columns(
-        self, data: CanonicalEntity, fields: frozenset[str] | None, now: datetime | None = None
-    ) -> dict[str, Any]:
-        """The row values for ``data`` (only ``fields``, when given); ``now`` stamps the
-        modified column (one stamp for a whole batch)."""
+    def _records(
+        self, rows: Sequence[Row[Any]], *, with_values: bool = False
+    ) -> list[NativeRecord]:
+        """The records of rows of ``select(self.table)``, in order: deleted rows as tombstones,
+        with their values only ``with_values``. PermanentError names the first row that is not
+        a valid entity."""
+        records: list[NativeRecord] = []
+        for start in range(0, len(rows), _VALIDATED_AT_ONCE):
+            part = rows[start : start + _VALIDATED_AT_ONCE]
+            deleted = [self._deleted(row) for row in part]
+            shown = [
+                row for row, gone in zip(part, deleted, strict=True) if with_values or not gone
+            ]
+            parsed = iter(self.model.parse_many([self._row_values(row) for row in shown]))
+            for row, gone in zip(part, deleted, strict=True):
+                native_id = str(row[self._key_at])
+                modified = utc(row[self._modified_at]) if self._modified_at is not None else None
+                if gone and not with_values:
+                    records.append(NativeRecord(self.entity, native_id, None, None, modified, True))
+                    continue
+                data = next(parsed)
+                if isinstance(data, EntityValidationError):
+                    raise PermanentError(
+                        f"row {native_id} of {self.settings.table} is not a valid "
+                        f"{self.entity}: {data}",
+                        system=self.system,
+                        remote_message=str(data),
+                    )
+                version = self._version(self._stored(row))
+                records.append(NativeRecord(self.entity, native_id, data, version, modified, gone))
+        return records
+
+    def _values(self, data: CanonicalEntity) -> list[Any]:
+        """The mapped columns' values for ``data``, in ``columns`` order."""
         values = data.canonical_values()
-        row: dict[str, Any] = {}
-        for field, column in self.settings.columns.items():
-            if fields is not None and field not in fields:
-                continue
-            value = values.get(field)
-            if field in self._complex and value is not None:
-                value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-            row[column] = value
+        row = [values.get(field) for field, _, _ in self._fields]
+        for index, (_, _, is_complex) in enumerate(self._fields):
+            if is_complex and row[index] is not None:
+                row[index] = orjson.dumps(row[index], option=orjson.OPT_SORT_KEYS).decode()
+        return row
+
+    def _columns(self, data: CanonicalEntity, fields: frozenset[str] | None) -> dict[str, Any]:
+        """The row values updating a row to ``data`` (only ``fields``, when given), the
+        modified column stamped."""
+        row = {
+            column: value
+            for (field, _, _), column, value in zip(
+                self._fields, self._mapped, self._values(data), strict=True
+            )
+            if fields is None or field in fields
+        }
         if self.settings.modified_column:
-            row[self.settings.modified_column] = now or self._now()
+            row[self.settings.modified_column] = self._now()
         return row
 
     def _check_entity(self, entity: str) -> None:
@@ -250,10 +280,10 @@ class SqlConnector:
                 query = query.where(modified > at)
         try:
             with self.engine.connect() as conn:
-                rows = conn.execute(query).mappings().all()
+                rows = conn.execute(query).all()
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
-        records = [self._record(r) for r in rows]
+        records = self._records(rows)
         next_cursor = records[-1].cursor() if records else since
         return ChangeBatch(records, next_cursor, has_more=len(records) == limit)
 
@@ -266,8 +296,7 @@ class SqlConnector:
                 for part in chunked(list(native_ids), 500):
                     keys = [self._native_key(i) for i in part]
                     query = select(self.table).where(self.key.in_(keys), self._alive())
-                    for row in conn.execute(query).mappings().all():
-                        record = self._record(row)
+                    for record in self._records(conn.execute(query).all()):
                         found[record.native_id] = record
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
@@ -290,8 +319,8 @@ class SqlConnector:
                     query = select(self.table).where(column.in_(list(part)))
                     if not include_deleted:
                         query = query.where(self._alive())
-                    rows = conn.execute(query).mappings().all()
-                    result.extend(self._record(r, with_values=True) for r in rows)
+                    rows = conn.execute(query).all()
+                    result.extend(self._records(rows, with_values=True))
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
         return result
@@ -316,13 +345,13 @@ class SqlConnector:
                 query = query.where(self.key > last)
             try:
                 with self.engine.connect() as conn:
-                    rows = conn.execute(query.limit(self.settings.read_batch_size)).mappings().all()
+                    rows = conn.execute(query.limit(self.settings.read_batch_size)).all()
             except SQLAlchemyError as exc:
                 raise self._transient(exc) from None
             if not rows:
                 return
-            last = rows[-1][self.settings.key_column]
-            yield [self._record(r) for r in rows]
+            last = rows[-1][self._key_at]
+            yield self._records(rows)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -360,6 +389,12 @@ class SqlConnector:
         return results
 
     def _apply(self, conn: Connection, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        if all(r.op == WriteOp.CREATE for r in requests):  # a batch of creates (a load)
+            created = self._create(conn, list(requests))
+            return [
+                WriteResult(request, native_id=native_id, version=version)
+                for request, (native_id, version) in zip(requests, created, strict=True)
+            ]
         results: dict[int, WriteResult] = {}
         creates = [(i, r) for i, r in enumerate(requests) if r.op == WriteOp.CREATE]
         if creates:
@@ -411,54 +446,69 @@ class SqlConnector:
         for i, request, _ in run:
             native_id = str(request.native_id)
             row = after.get(native_id)
-            version = self._version(row) if row is not None else None
+            version = self._version(self._stored(row)) if row is not None else None
             results[i] = WriteResult(request, native_id=native_id, version=version)
         run.clear()
 
     def _create(self, conn: Connection, requests: list[WriteRequest]) -> list[tuple[str, str]]:
-        rows = []
-        now = self._now()
+        """Insert a row per request; returns each row's key and version, in order."""
+        mapped = []
         for request in requests:
             if request.data is None:
                 raise PermanentError("a create needs data", system=self.system)
-            row = self._columns(request.data, None, now)
-            if self.settings.deleted_column:
-                row[self.settings.deleted_column] = False
-            if self.settings.key_kind == "uuid":
-                row[self.settings.key_column] = str(uuid.uuid4())
-            rows.append(row)
-        key = self.settings.key_column
-        if conn.dialect.name != "sqlite" or not (self._int_key or self.settings.key_kind == "uuid"):
-            statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
-            stored = conn.execute(statement, rows).mappings().all()
-        elif self._int_key:
+            mapped.append(self._values(request.data))
+        # the same stamp and flag for every row of the batch
+        fixed: dict[str, Any] = {}
+        if self.settings.modified_column:
+            fixed[self.settings.modified_column] = self._now()
+        if self.settings.deleted_column:
+            fixed[self.settings.deleted_column] = False
+        if conn.dialect.name == "sqlite" and self._int_key and self.settings.key_kind == "auto":
             # SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row). The one
             # writer inside its transaction, it gives the rows of one executemany consecutive
             # keys after the largest: the last key counts them back, and one range read gets
             # the rows as stored (their versions).
-            conn.execute(insert(self.table), rows)
+            if conn.dialect.positional:
+                insert_ = self._inserts.get(conn.dialect.name)
+                if insert_ is None:
+                    insert_ = BatchInsert(self.table, self._mapped, list(fixed), conn.dialect)
+                    self._inserts[conn.dialect.name] = insert_
+                insert_.run(conn, mapped, list(fixed.values()))
+            else:  # a driver set to take named parameters
+                rows = [dict(zip(self._mapped, values, strict=True)) | fixed for values in mapped]
+                conn.execute(insert(self.table), rows)
             last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
-            first = last - len(rows) + 1
-            query = select(self.table).where(self.key >= first, self.key <= last)
-            stored = conn.execute(query.order_by(self.key)).mappings().all()
-        else:
+            first = last - len(mapped) + 1
+            query = select(self.key, *(self.table.c[c] for c in self._mapped))
+            query = query.where(self.key >= first, self.key <= last).order_by(self.key)
+            stored = conn.execute(query).all()
+            return [(str(row[0]), self._version(tuple(row[1:]))) for row in stored]
+        key = self.settings.key_column
+        rows = [dict(zip(self._mapped, values, strict=True)) | fixed for values in mapped]
+        if self.settings.key_kind == "uuid":
+            for row in rows:
+                row[key] = str(uuid.uuid4())
+        if conn.dialect.name == "sqlite" and self.settings.key_kind == "uuid":
             # uuid keys are ours: each row finds its request again
-            returned = conn.execute(insert(self.table).returning(*self.table.c), rows).mappings()
-            by_key = {str(r[key]): r for r in returned}
+            returned = conn.execute(insert(self.table).returning(*self.table.c), rows)
+            by_key = {str(r[self._key_at]): r for r in returned}
             stored = [by_key[str(row[key])] for row in rows]
-        return [(str(row[key]), self._version(row)) for row in stored]
+        else:
+            statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
+            stored = list(conn.execute(statement, rows))
+        return [(str(row[self._key_at]), self._version(self._stored(row))) for row in stored]
 
-    def _current(self, conn: Connection, ids: list[str]) -> dict[str, RowMapping]:
-        found: dict[str, RowMapping] = {}
+    def _current(self, conn: Connection, ids: list[str]) -> dict[str, Row[Any]]:
+        found: dict[str, Row[Any]] = {}
         for part in chunked(ids, 500):
             keys = [self._native_key(i) for i in part]
             query = select(self.table).where(self.key.in_(keys), self._alive())
-            for row in conn.execute(query).mappings().all():
-                found[str(row[self.settings.key_column])] = row
+            for row in conn.execute(query).all():
+                found[str(row[self._key_at])] = row
         return found
 
     def _change(
-        self, conn: Connection, request: WriteRequest, row: RowMapping | None
+        self, conn: Connection, request: WriteRequest, row: Row[Any] | None
     ) -> WriteResult | dict[str, Any]:
         """Apply a delete, or check an update or archive: its outcome, or the columns to set."""
         native_id = str(request.native_id)
@@ -484,10 +534,11 @@ class SqlConnector:
                     remote_message="record not found",
                 ),
             )
-        if request.expected_version is not None and self._version(row) != request.expected_version:
+        expected = request.expected_version
+        if expected is not None and self._version(self._stored(row)) != expected:
             return WriteResult(request, version_conflict=True)
         if request.op == WriteOp.ARCHIVE:
-            before = self._record(row).data
+            before = self._records([row])[0].data
             assert before is not None
             data: CanonicalEntity = before.model_copy(update={"active": False})
             fields: frozenset[str] | None = frozenset({"active"})
