@@ -79,12 +79,15 @@ class MapContext:
         """The outbox payload creating a record of ``side`` (full canonical ``values`` at
         ``version``) in the other system: what to write, and what both sides then agree on."""
         target: Side = "b" if side == "a" else "a"
-        target_values = {
-            f.name(target): translate(f, values.get(f.name(side)), target) for f in self.fields
-        }
+        shared: dict[str, Any] = {}  # the same as shared_values(values, side)
+        target_values: dict[str, Any] = {}
+        for f in self.fields:
+            name, target_name = (f.field_a, f.field_b) if side == "a" else (f.field_b, f.field_a)
+            shared[name] = value = values.get(name)
+            target_values[target_name] = translate(f, value, target)
         return {
             "values": target_values,
-            "agreed": {side: self.shared_values(values, side), target: target_values},
+            "agreed": {side: shared, target: target_values},
             "reasons": {},
             "source_system": self.system(side),
             "source_version": version,

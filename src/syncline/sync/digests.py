@@ -6,15 +6,13 @@ the planner (comparison with the snapshot) both need the result, so they share i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from syncline.connectors.base import NativeRecord
 from syncline.store.snapshots import values_hash
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(NamedTuple):
     """A record's canonical ``values`` and their SHA-256 ``hash`` (``content_hash``)."""
 
     values: dict[str, Any]

@@ -137,11 +137,11 @@ class InitialLoad:
         """Record the batch as one outbox job, claimed by this worker (committed with the
         cursor by the caller)."""
         items = []
-        key = hashlib.sha256(f"{self.ctx.name}|{BATCH_OP}|{self.ctx.system(self.target)}".encode())
+        key = [f"{self.ctx.name}|{BATCH_OP}|{self.ctx.system(self.target)}"]
         for record in records:
             digest = digests.of(record)
             items.append([record.native_id, record.version, digest.hash, digest.values])
-            key.update(f"|{record.native_id}:{record.version}:{digest.hash}".encode())
+            key.append(f"|{record.native_id}:{record.version}:{digest.hash}")
         job = NewJob(
             map_name=self.ctx.name,
             link_id=None,
@@ -153,7 +153,8 @@ class InitialLoad:
             fields=None,
             base_version=None,
         )
-        return add_running(conn, job, key.hexdigest(), self.worker_id, now)
+        idempotency_key = hashlib.sha256("".join(key).encode()).hexdigest()
+        return add_running(conn, job, idempotency_key, self.worker_id, now)
 
     def deliver(
         self,
@@ -173,21 +174,22 @@ class InitialLoad:
         requests: list[WriteRequest] = []
         unfit: list[NativeRecord] = []
         planned: list[tuple[NativeRecord, dict[str, Any], CanonicalEntity]] = []
-        for index, (native_id, version, _hash, values) in enumerate(job.payload["records"]):
-            payload = ctx.create_payload(source, values, version, ctx.transformed)
-            record = records[index]
-            assert record.native_id == native_id
-            try:
-                data = ctx.model.parse(payload["values"])
-            except EntityValidationError:
+        items = job.payload["records"]
+        assert [record.native_id for record in records] == [item[0] for item in items]
+        payloads = [
+            ctx.create_payload(source, values, version, ctx.transformed)
+            for _, version, _, values in items
+        ]
+        parsed = ctx.model.parse_many([payload["values"] for payload in payloads])
+        for index, (record, payload, data) in enumerate(
+            zip(records, payloads, parsed, strict=True)
+        ):
+            if isinstance(data, EntityValidationError):
                 unfit.append(record)  # the planner plans it; its delivery dead-letters it
                 continue
             planned.append((record, payload, data))
-            requests.append(
-                WriteRequest(
-                    WriteOp.CREATE, ctx.entity, f"{job.idempotency_key}:{index}", data=data
-                )
-            )
+            key = f"{job.idempotency_key}:{index}"
+            requests.append(WriteRequest(WriteOp.CREATE, ctx.entity, key, data=data))
         checkpoint("load.write")
         try:
             results = ctx.connectors[self.target].write(ctx.entity, requests) if requests else []
@@ -300,20 +302,22 @@ class InitialLoad:
             snapshot.set_seen(target, full, result.version, values_hash(full))
             events.append(
                 {
-                    "at": now,
-                    "map_name": ctx.name,
                     "link_id": snapshot.link_id,
-                    "entity": ctx.entity,
-                    "source_system": payload["source_system"],
                     "source_version": version,
-                    "target_system": ctx.system(target),
-                    "job_id": job.id,
-                    "reason": "create",
                     "new_value": payload["values"],
                 }
             )
         save_snapshots(conn, [snapshot for snapshot, _ in landed], new=new)
-        record_events(conn, events)
+        shared = {
+            "at": now,
+            "map_name": ctx.name,
+            "entity": ctx.entity,
+            "source_system": ctx.system(source),
+            "target_system": ctx.system(target),
+            "job_id": job.id,
+            "reason": "create",
+        }
+        record_events(conn, events, shared)
 
 
 def _supersede_waiting_create(
