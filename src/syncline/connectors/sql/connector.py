@@ -18,6 +18,7 @@ import orjson
 from pydantic import BaseModel
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Integer,
     MetaData,
     Table,
@@ -49,6 +50,7 @@ from syncline.connectors.base import (
     WriteResult,
     chunked,
 )
+from syncline.connectors.sql.lookup import is_text_list, loose_match, loosen
 from syncline.connectors.sql.rows import BatchInsert, from_json, picker, utc
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import CanonicalEntity, EntityValidationError, entity_type
@@ -87,6 +89,9 @@ class SqlConnector:
             )
         self._complex = {
             f for f in settings.columns if _is_complex(self.model.model_fields[f].annotation)
+        }
+        self._text_lists = {
+            f for f in settings.columns if is_text_list(self.model.model_fields[f].annotation)
         }
         self._mapped = tuple(settings.columns.values())
         if engine is None:
@@ -305,25 +310,47 @@ class SqlConnector:
     def lookup(
         self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
     ) -> list[NativeRecord]:
-        """Live rows whose ``field`` equals one of ``values`` (deterministic-key matching);
-        with ``include_deleted``, soft-deleted rows too, as tombstones that keep their values."""
+        """Live rows whose ``field`` equals one of ``values`` (deterministic-key matching),
+        exactly or, for a value not found so, loosely (:mod:`.lookup`); with
+        ``include_deleted``, soft-deleted rows too, as tombstones that keep their values."""
         self._check_entity(entity)
         column_name = self.settings.columns.get(field)
-        if column_name is None or field in self._complex or not values:
+        text_list = field in self._text_lists
+        if column_name is None or not values or (field in self._complex and not text_list):
             return []
         column = self.table.c[column_name]
-        result: list[NativeRecord] = []
+        rows: dict[Any, Row[Any]] = {}
         try:
             with self.engine.connect() as conn:
-                for part in chunked(list(values), 500):
-                    query = select(self.table).where(column.in_(list(part)))
-                    if not include_deleted:
-                        query = query.where(self._alive())
-                    rows = conn.execute(query).all()
-                    result.extend(self._records(rows, with_values=True))
+                missing = list(values)
+                if not text_list:  # exactly first: the column's index serves it
+                    for part in chunked(missing, 500):
+                        self._select_into(rows, conn, column.in_(list(part)), include_deleted)
+                    at = self.table.c.keys().index(column_name)
+                    seen = {loosen(str(row[at])) for row in rows.values()}
+                    missing = [v for v in missing if loosen(str(v)) not in seen]
+                if missing and self.settings.loose_lookup:
+                    for part in chunked(missing, 50):
+                        condition = loose_match(column, part, text_list=text_list)
+                        if condition is not None:
+                            self._select_into(rows, conn, condition, include_deleted)
         except SQLAlchemyError as exc:
             raise self._transient(exc) from None
-        return result
+        return self._records(list(rows.values()), with_values=True)
+
+    def _select_into(
+        self,
+        rows: dict[Any, Row[Any]],
+        conn: Connection,
+        condition: ColumnElement[bool],
+        include_deleted: bool,
+    ) -> None:
+        """Add the rows meeting ``condition`` (alive, unless ``include_deleted``), by key."""
+        query = select(self.table).where(condition)
+        if not include_deleted:
+            query = query.where(self._alive())
+        for row in conn.execute(query).all():
+            rows[row[self._key_at]] = row
 
     def list_ids(self, entity: str) -> list[str]:
         """Every live id (archived rows included, soft-deleted rows not)."""
