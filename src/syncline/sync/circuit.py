@@ -37,22 +37,19 @@ class Circuits:
     def __init__(self, policy: CircuitPolicy | None = None) -> None:
         self.policy = policy or CircuitPolicy()
 
-    def blocked(self, conn: Connection, now: datetime) -> list[str]:
-        """Systems left alone now: open and not yet due, or half open with a probe in flight."""
-        return [
-            s.system
-            for s in load_circuits(conn).values()
-            if s.state != "closed" and s.retry_at is not None and s.retry_at > now
-        ]
+    def standing(self, conn: Connection, now: datetime) -> tuple[list[str], list[str]]:
+        """(blocked, due) from one read of the circuits. Blocked: systems left alone now, open
+        and not yet due, or half open with a probe in flight. Due: systems whose cool-down is
+        over, each may take one probe (sorted, so that workers taking probes lock the circuits
+        in the same order)."""
+        states = [s for s in load_circuits(conn).values() if s.state != "closed"]
+        blocked = [s.system for s in states if s.retry_at is not None and s.retry_at > now]
+        due = sorted(s.system for s in states if s.retry_at is not None and s.retry_at <= now)
+        return blocked, due
 
-    def due(self, conn: Connection, now: datetime) -> list[str]:
-        """Systems whose cool-down is over: each may take one probe (sorted, so that workers
-        taking probes lock the circuits in the same order)."""
-        return sorted(
-            s.system
-            for s in load_circuits(conn).values()
-            if s.state != "closed" and s.retry_at is not None and s.retry_at <= now
-        )
+    def blocked(self, conn: Connection, now: datetime) -> list[str]:
+        """The systems left alone now (see :meth:`standing`)."""
+        return self.standing(conn, now)[0]
 
     def take_probe(self, conn: Connection, system: str, now: datetime, hold: timedelta) -> bool:
         """Claim the probe of a due circuit (half open); other workers and captures keep away

@@ -185,8 +185,7 @@ class SyncEngine:
         for side in sides:
             system = ctx.system(side)
             with self.store.begin() as conn:
-                blocked = self.circuits.blocked(conn, self.clock())
-                due = self.circuits.due(conn, self.clock())
+                blocked, due = self.circuits.standing(conn, self.clock())
             if system in blocked and self._dry is None:
                 report.skipped.append(system)
                 continue

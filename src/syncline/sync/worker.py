@@ -141,8 +141,7 @@ class Worker:
             closed = report.delivered + report.dead + report.replanned
             now = self.clock()
             with self.store.begin() as conn:
-                blocked = self.circuits.blocked(conn, now)
-                due = self.circuits.due(conn, now)
+                blocked, due = self.circuits.standing(conn, now)
                 probing = [s for s in due if self.circuits.take_probe(conn, s, now, self.lease)]
                 jobs = claim(
                     conn,
