@@ -67,6 +67,16 @@ def _backlog(
     return systems, sync, clock, erp
 
 
+def _opened(store: Store, tmp_path: Path) -> tuple[Systems, SyncEngine, FakeClock, CountedOutage]:
+    """:func:`_backlog` of three write batches, and the ERP down: the delivery's three failed
+    writes open its circuit."""
+    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
+    erp.down = True
+    sync.deliver("parties")
+    assert _circuit(store).state == "open"
+    return systems, sync, clock, erp
+
+
 def _erp_creates(store: Store) -> list[OutboxJob]:
     with store.begin() as conn:
         jobs = list_jobs(conn, map_name="parties", limit=1000)
@@ -125,10 +135,7 @@ def test_after_the_cool_down_a_system_still_down_gets_one_probe_and_twice_the_wa
 def test_after_the_cool_down_a_system_back_takes_the_probe_and_then_its_whole_backlog(
     store: Store, tmp_path: Path
 ) -> None:
-    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
-    erp.down = True
-    sync.deliver("parties")
-    assert _circuit(store).state == "open"
+    systems, sync, clock, erp = _opened(store, tmp_path)
     erp.down = False
     for n in range(3):  # planned while the circuit is open: they wait with the others
         systems.create("crm", name=f"Later {n}", vat_id=f"DE{200 + n}")
@@ -178,9 +185,7 @@ def test_a_circuit_opening_mid_claim_sends_the_claims_other_batches_back_untried
 def test_a_lookup_into_a_system_with_an_open_circuit_does_not_stretch_its_cool_down(
     store: Store, tmp_path: Path
 ) -> None:
-    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
-    erp.down = True
-    sync.deliver("parties")
+    systems, sync, clock, erp = _opened(store, tmp_path)
     opened = _circuit(store)
     systems.create("crm", name="Matched by VAT", vat_id="DE300")
     clock.advance(10)
@@ -206,10 +211,7 @@ def test_a_capture_that_reads_a_system_back_after_the_cool_down_closes_its_circu
     """The cycle's read of the ERP, once due, is the probe: it closes the circuit, and the
     backlog goes out in full batches without a one-record probe. (Before, only a write closed
     it: with nothing queued for the ERP it showed "open" for as long as nobody wrote there.)"""
-    systems, sync, clock, erp = _backlog(store, tmp_path, new=3 * BATCH)
-    erp.down = True
-    sync.deliver("parties")
-    assert _circuit(store).state == "open"
+    systems, sync, clock, erp = _opened(store, tmp_path)
     erp.down = False
     clock.advance(10)  # not due yet: the cycle leaves the ERP alone, its circuit stays open
     calls = erp.calls
