@@ -18,7 +18,7 @@ from syncline.store import Store
 from syncline.store.circuits import CircuitState, load_circuits, save_circuit
 from syncline.store.outbox import OutboxJob, list_jobs
 from syncline.sync import CircuitPolicy, SyncEngine
-from tests.sync.harness import FakeClock, Outage, Systems, engine
+from tests.sync.harness import FakeClock, Outage, Systems, config, engine
 from tests.sync.test_created_copy_by_content import CrashError, _crash_at
 
 BATCH = 2
@@ -279,6 +279,33 @@ def test_an_initial_load_into_a_system_with_an_open_circuit_waits_for_it_then_ba
     assert sorted(report.capture.skipped) == ["crm", "erp"]
     assert (erp.write_sizes, report.capture.loaded, _erp_creates(store)) == ([], 0, [])
     clock.advance(31)
+    report = sync.run_cycle("parties")
+    assert report.capture.loaded == 5 and erp.write_sizes == [BATCH, BATCH, 1]
+    assert _circuit(store).state == "closed"
+    assert set(systems.by_vat("erp")) == {f"DE{n}" for n in range(5)}
+
+
+def test_an_initial_load_into_a_system_that_is_down_waits_for_it_then_batches(
+    store: Store, tmp_path: Path
+) -> None:
+    """The first cycle cannot ask the ERP whether it is empty: nothing is read, the failure
+    counts against the ERP's circuit, and the load goes in batches once the ERP answers.
+    Before, a map without keys (no look-up into the ERP to fail) planned each CRM record as
+    a job of its own."""
+    systems = Systems(tmp_path)
+    erp = CountedOutage(systems.conn["erp"])
+    clock = FakeClock()
+    for n in range(5):
+        systems.create("crm", name=f"Party {n}", vat_id=f"DE{n}")
+    connectors = {"crm": systems.conn["crm"], "erp": erp}
+    sync = engine(store, systems, clock, connectors=connectors, config=config(match={"keys": []}))
+    erp.down = True
+    report = sync.run_cycle("parties")
+    assert sorted(report.capture.skipped) == ["crm", "erp"] and report.capture.errors
+    assert (report.capture.stats.records, _erp_creates(store)) == (0, [])
+    assert _circuit(store).failures == 1
+    erp.down = False
+    clock.advance(60)
     report = sync.run_cycle("parties")
     assert report.capture.loaded == 5 and erp.write_sizes == [BATCH, BATCH, 1]
     assert _circuit(store).state == "closed"

@@ -177,8 +177,19 @@ class SyncEngine:
         report = CaptureReport()
         self._load = None
         if initial_load and self._dry is None:
-            with self.store.begin() as conn:
-                self._load = InitialLoad.find(conn, ctx, self.worker_id)
+            try:
+                with self.store.begin() as conn:
+                    self._load = InitialLoad.find(conn, ctx, self.worker_id)
+            except ConnectorError as exc:
+                # a map without history and a system that cannot say whether it is empty:
+                # nothing is read until it can, so that its load still goes in batches
+                report.skipped += [ctx.system("a"), ctx.system("b")]
+                report.errors.append(str(exc))
+                failing = exc.system if exc.system in (ctx.config.a, ctx.config.b) else None
+                if failing is not None:
+                    with self.store.begin() as conn:
+                        self.circuits.failed(conn, failing, str(exc), self.clock())
+                return report
         sides: tuple[Side, Side] = ("a", "b")
         if self._load is not None:
             sides = (self._load.target, self._load.source)

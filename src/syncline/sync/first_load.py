@@ -68,17 +68,16 @@ Landed = tuple[tuple[NativeRecord, dict[str, Any], CanonicalEntity], WriteResult
 
 
 def _holds_none(connector: Connector, entity: str) -> bool:
-    """Whether ``connector`` shows no live record of ``entity`` (False when it cannot tell)."""
+    """Whether ``connector`` shows no live record of ``entity`` (False when it cannot scan).
+    A ConnectorError propagates: a system that does not answer now may be the empty one,
+    and the cycle waits for it rather than planning the load one job per record."""
     if not connector.capabilities.can_capture(entity, Capture.SCAN):
         return False
-    try:
-        pages = connector.scan(entity)
-        first = next(iter(pages), [])
-        close = getattr(pages, "close", None)
-        if close is not None:
-            close()
-    except ConnectorError:
-        return False
+    pages = connector.scan(entity)
+    first = next(iter(pages), [])
+    close = getattr(pages, "close", None)
+    if close is not None:
+        close()
     return not first
 
 
@@ -107,7 +106,8 @@ class InitialLoad:
     def find(cls, conn: Connection, ctx: MapContext, worker_id: str) -> InitialLoad | None:
         """The load this cycle of ``ctx``'s map may make in batches, or None: the map has no
         links, jobs or review items yet, references no other entity, and may create in a
-        system that holds none of its records."""
+        system that holds none of its records. ConnectorError when a system it asks whether
+        it is empty does not answer."""
         if any(f.ref_entity for f in ctx.fields) or _has_history(conn, ctx.name):
             return None
         for target in ("b", "a"):
