@@ -33,7 +33,9 @@ class _Compiled(NamedTuple):
 
 
 _NOTHING = object()
-_compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
+_compiled: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
+"""By table object, not name: two systems' tables of one name may type a column differently
+(their bind processors differ)."""
 
 
 def _insert(
@@ -54,7 +56,7 @@ def _statement(
 ) -> _Compiled:
     """The insert of ``columns`` into ``table`` for the connection's dialect, compiled once."""
     dialect = conn.dialect
-    key = (dialect.name, table.name, columns, replace_on)
+    key = (dialect.name, table, columns, replace_on)
     if key not in _compiled:
         statement = _insert(dialect.name, table, columns, replace_on)
         compiled = statement.compile(dialect=dialect)

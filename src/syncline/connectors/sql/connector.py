@@ -51,9 +51,10 @@ from syncline.connectors.base import (
     chunked,
 )
 from syncline.connectors.sql.lookup import is_text_list, loose_match, loosen
-from syncline.connectors.sql.rows import BatchInsert, from_json, picker, utc
+from syncline.connectors.sql.rows import from_json, picker, utc
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import CanonicalEntity, EntityValidationError, entity_type
+from syncline.store.bulk import insert_rows
 
 
 def _is_complex(annotation: Any) -> bool:
@@ -131,7 +132,6 @@ class SqlConnector:
             for field, column in settings.columns.items()
         )
         self._stored = picker([position[column] for column in self._mapped])
-        self._inserts: dict[str, BatchInsert] = {}
         self.finds_deleted_by_key = settings.deleted_column is not None  # soft deletes are kept
         self._int_key = isinstance(self.key.type, Integer)
         self._naive_time = False
@@ -495,15 +495,13 @@ class SqlConnector:
             # writer inside its transaction, it gives the rows of one executemany consecutive
             # keys after the largest: the last key counts them back, and one range read gets
             # the rows as stored (their versions).
-            if conn.dialect.positional:
-                insert_ = self._inserts.get(conn.dialect.name)
-                if insert_ is None:
-                    insert_ = BatchInsert(self.table, self._mapped, list(fixed), conn.dialect)
-                    self._inserts[conn.dialect.name] = insert_
-                insert_.run(conn, mapped, list(fixed.values()))
-            else:  # a driver set to take named parameters
-                rows = [dict(zip(self._mapped, values, strict=True)) | fixed for values in mapped]
-                conn.execute(insert(self.table), rows)
+            # one driver executemany of tuples; a mapped column also stamped takes the stamp
+            keep = [i for i, column in enumerate(self._mapped) if column not in fixed]
+            columns = [*(self._mapped[i] for i in keep), *fixed]
+            shared = tuple(fixed.values())
+            insert_rows(
+                conn, self.table, columns, [(*(v[i] for i in keep), *shared) for v in mapped]
+            )
             last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
             first = last - len(mapped) + 1
             query = select(self.key, *(self.table.c[c] for c in self._mapped))
