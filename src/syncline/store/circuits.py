@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from syncline.store.bulk import insert_rows
 from syncline.store.schema import circuits
 from syncline.store.types import utcnow
 
@@ -34,22 +33,15 @@ def load_circuits(conn: Connection) -> dict[str, CircuitState]:
     }
 
 
+_COLUMNS = ("system", "state", "failures", "opened_at", "retry_at", "last_error", "updated_at")
+
+
 def save_circuit(conn: Connection, state: CircuitState) -> None:
     """Store ``state``: one upsert, so two workers recording a failure of the same system at
     once do not collide on its row (on PostgreSQL the second waits, then overwrites)."""
-    values = {
-        "system": state.system,
-        "state": state.state,
-        "failures": state.failures,
-        "opened_at": state.opened_at,
-        "retry_at": state.retry_at,
-        "last_error": state.last_error,
-        "updated_at": utcnow(),
-    }
-    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(circuits).values(values)
-    changed = {name: statement.excluded[name] for name in values if name != "system"}
-    conn.execute(statement.on_conflict_do_update(index_elements=["system"], set_=changed))
+    row = (state.system, state.state, state.failures, state.opened_at, state.retry_at,
+           state.last_error, utcnow())  # fmt: skip
+    insert_rows(conn, circuits, _COLUMNS, [row], replace_on=("system",))
 
 
 def take_probe(conn: Connection, system: str, now: datetime, until: datetime) -> bool:
