@@ -262,9 +262,9 @@ def test_recovery_asks_a_system_down_once_a_pass_and_one_with_an_open_circuit_no
 def test_an_initial_load_into_a_system_with_an_open_circuit_waits_for_it_then_batches(
     store: Store, tmp_path: Path
 ) -> None:
-    """The ERP is empty but its circuit is open: the load does not write into it, and the
-    CRM is not read either (its records would each become a job); once the circuit is due,
-    the cycle loads them in batches."""
+    """The ERP is empty but its circuit is open: the load neither asks it whether it is empty
+    nor writes into it, and the CRM is not read either (its records would each become a job);
+    once the circuit is due, the cycle loads them in batches."""
     systems = Systems(tmp_path)
     erp = CountedOutage(systems.conn["erp"])
     clock = FakeClock()
@@ -276,8 +276,9 @@ def test_an_initial_load_into_a_system_with_an_open_circuit_waits_for_it_then_ba
         )
     sync = engine(store, systems, clock, connectors={"crm": systems.conn["crm"], "erp": erp})
     report = sync.run_cycle("parties")
-    assert sorted(report.capture.skipped) == ["crm", "erp"]
-    assert (erp.write_sizes, report.capture.loaded, _erp_creates(store)) == ([], 0, [])
+    assert sorted(report.capture.skipped) == ["crm", "erp"] and report.capture.errors == []
+    assert (erp.calls, report.capture.loaded, _erp_creates(store)) == (0, 0, [])
+    assert report.capture.stats.records == 0 and _circuit(store).failures == 3
     clock.advance(31)
     report = sync.run_cycle("parties")
     assert report.capture.loaded == 5 and erp.write_sizes == [BATCH, BATCH, 1]

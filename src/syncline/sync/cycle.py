@@ -38,7 +38,7 @@ from syncline.sync import conflicts as decisions
 from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
 from syncline.sync.circuit import CircuitPolicy, Circuits
 from syncline.sync.context import Checkpoint, MapContext, build_context
-from syncline.sync.first_load import InitialLoad, release_abandoned
+from syncline.sync.first_load import InitialLoad, UnaskedError, release_abandoned
 from syncline.sync.links import LinkSuggester
 from syncline.sync.planner import Planner
 from syncline.sync.report import CaptureReport, CycleReport, Plan
@@ -179,7 +179,13 @@ class SyncEngine:
         if initial_load and self._dry is None:
             try:
                 with self.store.begin() as conn:
-                    self._load = InitialLoad.find(conn, ctx, self.worker_id)
+                    blocked = self.circuits.blocked(conn, self.clock())
+                    self._load = InitialLoad.find(conn, ctx, self.worker_id, blocked)
+            except UnaskedError:
+                # a map without history and a system whose circuit is open: left alone (not
+                # even scanned) until it is due; then asked, and loaded in batches if empty
+                report.skipped += [ctx.system("a"), ctx.system("b")]
+                return report
             except ConnectorError as exc:
                 # a map without history and a system that cannot say whether it is empty:
                 # nothing is read until it can, so that its load still goes in batches

@@ -24,7 +24,7 @@ when the target is back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -93,6 +93,15 @@ def _has_history(conn: Connection, map_name: str) -> bool:
     return bool(conn.execute(query).scalar())
 
 
+class UnaskedError(Exception):
+    """A map without history would have to ask a system whether it is empty, and the
+    system's circuit is open: the cycle leaves the map alone until it is due."""
+
+    def __init__(self, system: str) -> None:
+        super().__init__(f"{system}: circuit open, not asked whether it is empty")
+        self.system = system
+
+
 class InitialLoad:
     """Batches of creates from side ``source`` of a map into the empty other side."""
 
@@ -103,20 +112,26 @@ class InitialLoad:
         self.worker_id = worker_id
 
     @classmethod
-    def find(cls, conn: Connection, ctx: MapContext, worker_id: str) -> InitialLoad | None:
+    def find(
+        cls, conn: Connection, ctx: MapContext, worker_id: str, blocked: Collection[str] = ()
+    ) -> InitialLoad | None:
         """The load this cycle of ``ctx``'s map may make in batches, or None: the map has no
         links, jobs or review items yet, references no other entity, and may create in a
         system that holds none of its records. ConnectorError when a system it asks whether
-        it is empty does not answer."""
+        it is empty does not answer; :class:`UnaskedError` when that system is ``blocked`` (its
+        circuit open): it is not asked."""
         if any(f.ref_entity for f in ctx.fields) or _has_history(conn, ctx.name):
             return None
         for target in ("b", "a"):
             connector = ctx.connectors[target]
-            if (
+            if not (
                 ctx.creates_into(target)
                 and connector.capabilities.can_write(ctx.entity, WriteOp.CREATE)
-                and _holds_none(connector, ctx.entity)
             ):
+                continue
+            if ctx.system(target) in blocked:
+                raise UnaskedError(ctx.system(target))
+            if _holds_none(connector, ctx.entity):
                 return cls(ctx, other(target), worker_id)
         return None
 
@@ -419,4 +434,4 @@ def expand_in_doubt(
     return expanded
 
 
-__all__ = ["BATCH_OP", "InitialLoad", "expand_in_doubt", "release_abandoned"]
+__all__ = ["BATCH_OP", "InitialLoad", "UnaskedError", "expand_in_doubt", "release_abandoned"]
