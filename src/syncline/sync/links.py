@@ -232,9 +232,10 @@ def created_copy(
 ) -> NativeRecord | None:
     """The record a create with ``values`` made on ``target``, found by the map's
     deterministic keys (one live, unlinked match), or None. By content
-    (:func:`_copy_by_content`) only where no key can tell: a map without keys, a record
-    without key values, or a key value several records show. A key value that finds nothing
-    means the create never landed: no lookup by content (a scan, for some connectors).
+    (:func:`_copy_by_content`, the lowest free id of identical records) only where no key
+    can tell: a map without keys, a record without key values, or a key value several
+    records show. A key value that finds nothing means the create never landed: no lookup
+    by content (a scan, for some connectors).
 
     With ``include_deleted`` (and a connector that finds deleted records), a copy deleted in
     ``target`` since counts too when no live record matches: a tombstone still holding every
@@ -270,10 +271,14 @@ def _copy_by_content(
     *,
     include_deleted: bool,
 ) -> NativeRecord | None:
-    """The one unlinked record of ``target`` showing every one of ``values`` as written,
-    looked up by one written field (:func:`_content_field`) through the connector's lookup,
-    or a scan where it has none; a live record before a tombstone, as by key. None when no
-    record or several qualify (the create is then repeated, as before)."""
+    """An unlinked record of ``target`` showing every one of ``values`` as written, looked up
+    by one written field (:func:`_content_field`) through the connector's lookup, or a scan
+    where it has none; a live record before a tombstone, as by key. None when none qualifies
+    (the create never landed: it is repeated).
+
+    Several qualify when identical twins' creates were in doubt together: the lowest id
+    (:func:`_id_order`) is taken, so each twin's create, settled in turn, takes a copy of its
+    own once the one before is linked, and only the copies that never landed are made again."""
     try:
         entity = ctx.model.parse(values)
     except EntityValidationError:
@@ -291,7 +296,12 @@ def _copy_by_content(
     linked = links_by_native_ids(conn, ctx.name, target, list(held))
     free = [r for r in held.values() if r.native_id not in linked]
     chosen = [r for r in free if not r.deleted] or free
-    return chosen[0] if len(chosen) == 1 else None
+    return min(chosen, key=lambda r: _id_order(r.native_id), default=None)
+
+
+def _id_order(native_id: str) -> tuple[int, str]:
+    """A stable order of native ids, numeric for numeric ids ("9" before "10")."""
+    return len(native_id), native_id
 
 
 def _content_field(entity: CanonicalEntity, values: dict[str, Any]) -> str | None:

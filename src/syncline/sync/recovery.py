@@ -6,20 +6,31 @@ landed; it reads the target again before repeating anything. A write that landed
 A target that shows what the update was planned against, but changed after capture last read
 it, may have taken the write and been changed back by a person (A -> B -> A, invisible to
 versions that are content hashes): repeating the write would overwrite that person's edit.
+
+Workers may recover at the same time. Settling a job first takes its row, and gives up when
+another worker settled it meanwhile; a create's copy is taken only while no other link holds
+it (identical twins' creates look for identical copies), under a lock on that copy.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import text, update
+from sqlalchemy.engine import Connection
+
 from syncline.connectors.base import NativeRecord
 from syncline.model import EntityValidationError
-from syncline.store.links import Side
+from syncline.store.links import Side, links_by_native_ids
 from syncline.store.outbox import OutboxJob
+from syncline.store.schema import outbox
 from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
+
+_COPY_LOCKS = 0x53594E43  # the advisory lock space of copies being taken (two-key form)
 
 
 class Outcome(Enum):
@@ -68,4 +79,33 @@ def update_outcome(
     return Outcome.UNKNOWN
 
 
-__all__ = ["Outcome", "update_outcome", "written_values"]
+def still_in_doubt(conn: Connection, job: OutboxJob, now: datetime) -> bool:
+    """Whether ``job`` is still running under the claim it was found in doubt with; holds its
+    row (and on SQLite the store's write lock) until the transaction ends, so that two
+    recoveries never settle one job twice. False: another worker settled it meanwhile."""
+    held = outbox.c.claimed_by
+    query = update(outbox).where(
+        outbox.c.id == job.id,
+        outbox.c.state == "running",
+        held.is_(None) if job.claimed_by is None else held == job.claimed_by,
+    )
+    return bool(conn.execute(query.values(updated_at=now)).rowcount == 1)
+
+
+def copy_is_free(
+    conn: Connection, ctx: MapContext, target: Side, job: OutboxJob, native_id: str
+) -> bool:
+    """Whether no link but ``job``'s holds ``native_id`` on ``target``, the copy its create is
+    found to have made. On PostgreSQL the copy is locked until the transaction ends: another
+    worker taking it for another create waits, and then sees it linked (a link is never
+    recorded twice for one record)."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(f"{ctx.name}:{target}:{native_id}".encode())
+        signed = key - 2**32 if key >= 2**31 else key  # the lock takes two int4 keys
+        lock = text("SELECT pg_advisory_xact_lock(:space, :key)")
+        conn.execute(lock, {"space": _COPY_LOCKS, "key": signed})
+    linked = links_by_native_ids(conn, ctx.name, target, [native_id]).get(native_id, [])
+    return all(link.id == job.link_id for link in linked)
+
+
+__all__ = ["Outcome", "copy_is_free", "still_in_doubt", "update_outcome", "written_values"]

@@ -57,7 +57,15 @@ from syncline.sync.fields import other
 from syncline.sync.first_load import expand_in_doubt
 from syncline.sync.links import created_copy, resolve_refs
 from syncline.sync.planner import Planner
-from syncline.sync.recovery import Outcome, update_outcome, written_values
+from syncline.sync.recovery import (
+    Outcome,
+    copy_is_free,
+    still_in_doubt,
+    update_outcome,
+    written_values,
+)
+
+_LOOKS = 3  # looks for an in-doubt create's copy in one pass, as other workers take copies
 
 
 @runtime_checkable
@@ -428,52 +436,74 @@ class Worker:
                 continue
             ctx = self.context(job.map_name)
             target = ctx.side(job.target_system)
-            try:
-                found: NativeRecord | None = None
-                if job.op == "create":
-                    found = self._find_created(ctx, target, job)
-                elif job.op == "update" and job.native_id is not None:
-                    again = ctx.connectors[target].read(ctx.entity, [job.native_id])
-                    found = again[0] if again else None
-            except ConnectorError as exc:
-                # the target cannot tell now: the job stays in doubt until it can
-                report.errors.append(str(exc))
-                with self.store.begin() as conn:
-                    self.circuits.failed(conn, job.target_system, str(exc), now)
-                unasked.add(job.target_system)  # one failed question a pass, not one per job
-                continue
-            with self.store.begin() as conn:
-                retry = found is None
-                if job.op == "update" and found is not None:
-                    retry = not self._settle_update(conn, ctx, target, job, found)
-                elif found is not None:
-                    values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
-                    result = WriteResult(
-                        WriteRequest(WriteOp.CREATE, ctx.entity, job.idempotency_key),
-                        native_id=found.native_id,
-                        version=found.version,
-                    )
-                    self.delivered.record(conn, ctx, target, [(job, values, result)])
-                    link = get_link(conn, job.link_id) if job.link_id is not None else None
-                    if link is not None and link.state == "deleted" and not found.deleted:
-                        self._remove_orphan(conn, ctx, link, target)
-                    elif link is not None and link.state == "active":
-                        if found.deleted:  # deleted there before the restart: as if captured
-                            record_events(conn, [deleted_copy_event(ctx, link, target, job.id)])
-                        planner = Planner(ctx, conn, now=now, in_doubt_before=now)
-                        planner.replan(link, target, found)
-                if retry:
-                    reschedule(
-                        conn,
-                        job.id,
-                        at=now,
-                        now=now,
-                        error="outcome unknown after a crash; retried",
-                        error_kind="in_doubt",
-                        count_attempt=False,
-                        depends_on=job.depends_on,
-                    )
-            report.recovered += 1
+            for _ in range(_LOOKS):  # a copy another worker took meanwhile: look again
+                try:
+                    found: NativeRecord | None = None
+                    if job.op == "create":
+                        found = self._find_created(ctx, target, job)
+                    elif job.op == "update" and job.native_id is not None:
+                        again = ctx.connectors[target].read(ctx.entity, [job.native_id])
+                        found = again[0] if again else None
+                except ConnectorError as exc:
+                    # the target cannot tell now: the job stays in doubt until it can
+                    report.errors.append(str(exc))
+                    with self.store.begin() as conn:
+                        self.circuits.failed(conn, job.target_system, str(exc), now)
+                    unasked.add(job.target_system)  # one failed question a pass, not per job
+                    break
+                self.checkpoint("recover.looked")
+                if self._settle(ctx, target, job, found, now, report):
+                    break
+
+    def _settle(  # noqa: PLR0917 - one in-doubt job, all its parts
+        self,
+        ctx: MapContext,
+        target: Side,
+        job: OutboxJob,
+        found: NativeRecord | None,
+        now: datetime,
+        report: DeliveryReport,
+    ) -> bool:
+        """Settle in-doubt ``job`` by ``found``, what its target shows (None: nothing, so it is
+        repeated); False when ``found`` is a copy another create's link took meanwhile (look
+        again). A job another worker settled meanwhile is left to it."""
+        with self.store.begin() as conn:
+            if not still_in_doubt(conn, job, now):
+                return True
+            retry = found is None
+            if job.op == "update" and found is not None:
+                retry = not self._settle_update(conn, ctx, target, job, found)
+            elif found is not None:
+                if not copy_is_free(conn, ctx, target, job, found.native_id):
+                    return False
+                values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
+                result = WriteResult(
+                    WriteRequest(WriteOp.CREATE, ctx.entity, job.idempotency_key),
+                    native_id=found.native_id,
+                    version=found.version,
+                )
+                self.delivered.record(conn, ctx, target, [(job, values, result)])
+                link = get_link(conn, job.link_id) if job.link_id is not None else None
+                if link is not None and link.state == "deleted" and not found.deleted:
+                    self._remove_orphan(conn, ctx, link, target)
+                elif link is not None and link.state == "active":
+                    if found.deleted:  # deleted there before the restart: as if captured
+                        record_events(conn, [deleted_copy_event(ctx, link, target, job.id)])
+                    planner = Planner(ctx, conn, now=now, in_doubt_before=now)
+                    planner.replan(link, target, found)
+            if retry:
+                reschedule(
+                    conn,
+                    job.id,
+                    at=now,
+                    now=now,
+                    error="outcome unknown after a crash; retried",
+                    error_kind="in_doubt",
+                    count_attempt=False,
+                    depends_on=job.depends_on,
+                )
+        report.recovered += 1
+        return True
 
     def _remove_orphan(self, conn: Connection, ctx: MapContext, link: Link, target: Side) -> None:
         """A create landed for a record deleted meanwhile: apply the delete policy to it."""
