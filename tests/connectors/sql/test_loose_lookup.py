@@ -1,39 +1,58 @@
 """Key lookups in a legacy table that writes keys its own way (``connectors.sql.lookup``).
 
 Missed, such a key made the engine create a second copy of a record the table already held.
+Each test runs on SQLite and on PostgreSQL, whose ``lower()`` functions fold different letters.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import sys
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Column, MetaData, String, Table, insert, select
+
 from syncline.connectors.sql import SqlConnector
+from syncline.connectors.sql.lookup import loose, loosen
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import Party
 from syncline.store import Store
+from tests.support.postgres import fresh_database
 from tests.support.sqltables import party_system
 from tests.sync.harness import FakeClock, Systems, engine
 
 ROWS = [
     ("Alpha GmbH", "de 136.695.976", '["Info@Alpha.example"]', '["+49 30 1234-56"]'),
-    ("Beta AG", "DE999", '["a_b@beta.example"]', "[]"),
+    ("Beta AG", "DE999", '["a_b@beta.example"]', '["030 7654321"]'),
+    ("ÖSTERREICH GMBH", "ATU13585627", '["MÜLLER@EXAMPLE.DE"]', "[]"),
+    ("Straße AG", None, '["STRASSE@EXAMPLE.DE"]', "[]"),
+    ("GROSSHANDEL KG", None, "[]", "[]"),
+    ("ΠΑΠΑΔΌΠΟΥΛΟΣ", None, "[]", "[]"),
+    ("Οδυσσέας Ελύτης", None, "[]", "[]"),
+    ("İSTANBUL AŞ", None, "[]", "[]"),
 ]
 
 
-def _legacy(tmp_path: Path, *, loose: bool = True) -> SqlConnector:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def legacy_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the legacy table: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'legacy.db'}"
+    return fresh_database(request.getfixturevalue("postgres_admin_url"))
+
+
+def _legacy(url: str, *, loose: bool = True) -> SqlConnector:
     """A party table filled by another program, keys as its users typed them."""
-    url = f"sqlite:///{tmp_path / 'legacy.db'}"
-    party_system("erp", url).close()
-    db = sqlite3.connect(tmp_path / "legacy.db")
-    db.executemany(
-        "INSERT INTO parties (name, vat_id, emails, phones, active, modified_at, deleted)"
-        " VALUES (?, ?, ?, ?, 1, '2026-01-01 00:00:00', 0)",
-        ROWS,
-    )
-    db.commit()
-    db.close()
     connector = party_system("erp", url)
+    typed = [
+        {"name": name, "vat_id": vat_id, "emails": emails, "phones": phones}
+        for name, vat_id, emails, phones in ROWS
+    ]
+    old = {"active": True, "modified_at": datetime(2026, 1, 1), "deleted": False}
+    with connector.engine.begin() as conn:
+        conn.execute(insert(connector.table), [{**row, **old} for row in typed])
     if loose:
         return connector
     settings = SqlSettings.model_validate(
@@ -43,39 +62,94 @@ def _legacy(tmp_path: Path, *, loose: bool = True) -> SqlConnector:
     return SqlConnector("erp", settings)
 
 
+@pytest.fixture
+def legacy(legacy_url: str) -> Iterator[SqlConnector]:
+    connector = _legacy(legacy_url)
+    yield connector
+    connector.close()
+
+
 def _names(connector: SqlConnector, field: str, values: list[str]) -> list[str]:
     found = connector.lookup("party", field, values)
     return sorted(r.data.name for r in found if isinstance(r.data, Party))
 
 
-def test_keys_written_with_other_case_spaces_dots_and_dashes_are_found(tmp_path: Path) -> None:
-    connector = _legacy(tmp_path)
-    try:
-        assert _names(connector, "vat_id", ["DE136695976"]) == ["Alpha GmbH"]
-        assert _names(connector, "vat_id", ["DE999", "DE136695976"]) == ["Alpha GmbH", "Beta AG"]
-        assert _names(connector, "emails", ["info@alpha.example"]) == ["Alpha GmbH"]
-        assert _names(connector, "phones", ["+493012345 6"]) == ["Alpha GmbH"]
-        assert _names(connector, "vat_id", ["DE136695977"]) == []
-        assert _names(connector, "emails", ["alpha.example"]) == [], "whole items only"
-    finally:
-        connector.close()
+def test_keys_written_with_other_case_spaces_dots_and_dashes_are_found(
+    legacy: SqlConnector,
+) -> None:
+    assert _names(legacy, "vat_id", ["DE136695976"]) == ["Alpha GmbH"]
+    assert _names(legacy, "vat_id", ["DE999", "DE136695976"]) == ["Alpha GmbH", "Beta AG"]
+    assert _names(legacy, "emails", ["info@alpha.example"]) == ["Alpha GmbH"]
+    assert _names(legacy, "phones", ["+493012345 6"]) == ["Alpha GmbH"]
+    assert _names(legacy, "vat_id", ["DE136695977"]) == []
+    assert _names(legacy, "emails", ["alpha.example"]) == [], "whole items only"
 
 
-def test_like_wildcards_in_a_value_match_only_themselves(tmp_path: Path) -> None:
-    connector = _legacy(tmp_path)
-    try:
-        assert _names(connector, "emails", ["a_b@beta.example"]) == ["Beta AG"]
-        assert _names(connector, "emails", ["aXb@beta.example", "a%@beta.example"]) == []
-    finally:
-        connector.close()
+def test_keys_with_letters_beyond_ascii_are_found_in_any_case(legacy: SqlConnector) -> None:
+    """SQLite's lower() folds A-Z only; PostgreSQL's knows every script, but leaves ß and the
+    final sigma as they are."""
+    assert _names(legacy, "emails", ["müller@example.de"]) == ["ÖSTERREICH GMBH"]
+    assert _names(legacy, "name", ["Österreich GmbH"]) == ["ÖSTERREICH GMBH"]
+    assert _names(legacy, "name", ["STRASSE AG", "Großhandel KG"]) == [
+        "GROSSHANDEL KG",
+        "Straße AG",
+    ]
+    assert _names(legacy, "emails", ["straße@example.de"]) == ["Straße AG"]
+    assert _names(legacy, "name", ["Παπαδόπουλος"]) == ["ΠΑΠΑΔΌΠΟΥΛΟΣ"]
+    assert _names(legacy, "name", ["ΟΔΥΣΣΈΑΣ ΕΛΎΤΗΣ"]) == ["Οδυσσέας Ελύτης"]
+    assert _names(legacy, "name", ["İstanbul Aş"]) == ["İSTANBUL AŞ"]
+    assert _names(legacy, "name", ["Osterreich GmbH", "Strase AG"]) == [], "letters differ"
 
 
-def test_loose_lookup_off_compares_exactly(tmp_path: Path) -> None:
-    connector = _legacy(tmp_path, loose=False)
+def _cased_letters() -> list[str]:
+    """The letters of Latin, Greek, Cyrillic and Armenian, and every letter whose case fold is
+    not its lower case (``ẞ``, ``ﬁ``, ``ᾈ``, ``Ꭰ``), one by one."""
+    return [
+        ch
+        for ch in map(chr, range(sys.maxunicode + 1))
+        if ch.casefold() != ch.lower() or (0x41 <= ord(ch) < 0x590 and ch.casefold() != ch)
+    ]
+
+
+def test_the_database_loosens_text_exactly_as_python_does(legacy: SqlConnector) -> None:
+    """A loose lookup compares loosen() of the values asked for with loose() of the column:
+    where the two differ, a row holding a value in another case is not found."""
+    samples = [
+        *_cased_letters(),
+        "ΟΔΟΣ Οδός ΣΑΣ",  # a capital sigma ending a word lower-cases to ς, but folds to σ
+        "İSTANBUL Straße ẞ ﬁrma ǅemal ꭰᏸ",
+        " De 136.695-976/(1) ",
+    ]
+    table = Table("samples", MetaData(), Column("text", String(200)))
+    with legacy.engine.begin() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"text": s} for s in samples])
+        rows = conn.execute(select(table.c.text, loose(table.c.text))).all()
+    assert len(rows) == len(samples)
+    assert {text: got for text, got in rows if got != loosen(text)} == {}
+
+
+def test_a_national_phone_number_is_not_taken_for_an_international_one(
+    legacy: SqlConnector,
+) -> None:
+    """``030 7654321`` dialled in Germany is +49 30 7654321, in Austria +43 30 7654321:
+    without the table's country, neither may be found for it."""
+    assert _names(legacy, "phones", ["030 7654321"]) == ["Beta AG"]
+    assert _names(legacy, "phones", ["+49 30 7654321", "+43 30 7654321"]) == []
+
+
+def test_like_wildcards_in_a_value_match_only_themselves(legacy: SqlConnector) -> None:
+    assert _names(legacy, "emails", ["a_b@beta.example"]) == ["Beta AG"]
+    assert _names(legacy, "emails", ["aXb@beta.example", "a%@beta.example"]) == []
+
+
+def test_loose_lookup_off_compares_exactly(legacy_url: str) -> None:
+    connector = _legacy(legacy_url, loose=False)
     try:
         assert _names(connector, "vat_id", ["DE136695976"]) == []
         assert _names(connector, "vat_id", ["de 136.695.976"]) == ["Alpha GmbH"]
         assert _names(connector, "emails", ["info@alpha.example"]) == []
+        assert _names(connector, "name", ["Österreich GmbH"]) == []
     finally:
         connector.close()
 

@@ -50,7 +50,7 @@ from syncline.connectors.base import (
     WriteResult,
     chunked,
 )
-from syncline.connectors.sql.lookup import is_text_list, loose_match, loosen
+from syncline.connectors.sql.lookup import add_loosen_function, is_text_list, loose_match, loosen
 from syncline.connectors.sql.rows import from_json, picker, utc
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import CanonicalEntity, EntityValidationError, entity_type
@@ -104,6 +104,7 @@ class SqlConnector:
                 )
             else:
                 engine = create_engine(settings.url)
+        add_loosen_function(engine)
         self.engine = engine
         try:
             self.table = Table(settings.table, MetaData(), autoload_with=engine)
