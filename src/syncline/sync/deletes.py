@@ -3,6 +3,10 @@
 ``propagate`` deletes the linked record, ``archive`` sets it inactive, ``unlink`` forgets the
 link and keeps both records, ``flag`` keeps everything and opens a conflict item
 (field ``_deleted``) for a person.
+
+A record deleted while its create is in doubt (§3.10) has that create settled here, guarded as
+a recovering worker settles it (:mod:`syncline.sync.recovery`): a worker may be settling the
+same create, or an identical twin's, at the same time.
 """
 
 from __future__ import annotations
@@ -12,15 +16,25 @@ from typing import TYPE_CHECKING, Any
 
 from syncline.mapping import DeletePolicy
 from syncline.store.conflicts import DELETED_FIELD, open_conflict
-from syncline.store.links import Link, Side, forget_native_id, set_native_id, set_state
+from syncline.store.links import (
+    Link,
+    Side,
+    forget_native_id,
+    get_link,
+    set_native_id,
+    set_state,
+)
 from syncline.store.outbox import NewJob, supersede_pending
 from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
 from syncline.sync.fields import other
 from syncline.sync.links import created_copy
+from syncline.sync.recovery import copy_is_free, still_in_doubt
 
 if TYPE_CHECKING:
     from syncline.sync.planner import Planner
+
+_LOOKS = 3  # looks for an in-doubt create's copy, as recovering workers take copies meanwhile
 
 
 def delete_job(ctx: MapContext, link: Link, target: Side, op: str, source: Side) -> NewJob:
@@ -55,9 +69,15 @@ def deleted_copy_event(ctx: MapContext, link: Link, side: Side, job_id: int) -> 
     }
 
 
-def _created_in_doubt(planner: Planner, link: Link, target: Side) -> str | None:
-    """The id of the copy a create in doubt (its worker crashed) made on ``target``, if any;
-    closes that job either way, so it is never repeated."""
+def _created_in_doubt(planner: Planner, link: Link, target: Side) -> Link | None:
+    """``link`` once a create in doubt (its worker crashed) on ``target`` is settled: with the
+    id of the copy it made, if one is found; the job is closed, so it is never repeated.
+
+    Settled only while still in doubt: a recovering worker that settled it meanwhile decided,
+    and the link is returned as that worker left it (None when no longer active: nothing is
+    left to do). A copy is taken only while no other link holds it (a twin's create may have
+    taken it meanwhile), else looked for again, a few times: a delete cannot wait for the next
+    pass as recovery does, so a copy taken on every look counts as none found."""
     jobs = [
         j
         for j in planner._open_jobs_for(link.id)
@@ -66,10 +86,24 @@ def _created_in_doubt(planner: Planner, link: Link, target: Side) -> str | None:
         and j.target_system == planner.ctx.system(target)
     ]
     if not jobs:
-        return None
+        return link
+    if not still_in_doubt(planner.conn, jobs[0], planner.now):
+        settled = get_link(planner.conn, link.id)  # with the copy it found, if any
+        return settled if settled is not None and settled.state == "active" else None
+    values = jobs[0].payload.get("values", {})
+    found: str | None = None
+    for _ in range(_LOOKS):  # a copy another create's recovery took meanwhile: look again
+        made = created_copy(planner.ctx, planner.conn, target, values)
+        if made is None:
+            break
+        if copy_is_free(planner.conn, planner.ctx, target, jobs[0], made.native_id):
+            found = made.native_id
+            break
     planner._close_running(jobs)
-    made = created_copy(planner.ctx, planner.conn, target, jobs[0].payload.get("values", {}))
-    return made.native_id if made is not None else None
+    if found is None:
+        return link
+    set_native_id(planner.conn, link.id, target, found)
+    return replace(link, id_a=found) if target == "a" else replace(link, id_b=found)
 
 
 def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) -> None:
@@ -88,17 +122,18 @@ def plan_delete(planner: Planner, link: Link, side: Side, snapshot: Snapshot) ->
         "old_value": link.native_id(side),
     }
     if link.native_id(target) is None:
-        found = _created_in_doubt(planner, link, target)
-        if found is None:
-            set_state(planner.conn, [link.id], "deleted")
-            forget_native_id(planner.conn, link.id, side)
-            planner._work.audit.append(
-                {**audit, "reason": "delete", "detail": "deleted before its create was delivered"}
-            )
-            return
-        # a crash hid that the create landed: the copy exists, and the policy applies to it
-        set_native_id(planner.conn, link.id, target, found)
-        link = replace(link, id_a=found) if target == "a" else replace(link, id_b=found)
+        # a crash may have hidden that the create landed: the policy applies to its copy
+        settled = _created_in_doubt(planner, link, target)
+        if settled is None:
+            return  # a recovering worker settled the create and left the link inactive
+        link = settled
+    if link.native_id(target) is None:
+        set_state(planner.conn, [link.id], "deleted")
+        forget_native_id(planner.conn, link.id, side)
+        planner._work.audit.append(
+            {**audit, "reason": "delete", "detail": "deleted before its create was delivered"}
+        )
+        return
     policy = ctx.config.delete
     if policy in (DeletePolicy.PROPAGATE, DeletePolicy.ARCHIVE):
         op = "delete" if policy == DeletePolicy.PROPAGATE else "archive"
