@@ -29,7 +29,7 @@ from syncline.store.outbox import OutboxJob, get_job, list_jobs, open_jobs_for_l
 from syncline.sync import SyncEngine
 from syncline.sync.first_load import release_abandoned
 from syncline.sync.links import created_copy
-from tests.sync.harness import FakeClock, Systems, config, engine
+from tests.sync.harness import FakeClock, Outage, Systems, config, engine
 from tests.sync.test_created_copy_by_content import CrashError, _crash_at, _named
 from tests.sync.test_twin_copies import NO_KEYS, _between, _crash_with_twins_in_doubt
 
@@ -259,3 +259,44 @@ def test_a_delete_that_finds_its_copy_taken_on_every_look_stops_looking(
     assert _job_state(store, job) == "superseded", "never repeated"
     link = _link(store, job.link_id)
     assert (link.state, link.id_a, link.id_b) == ("deleted", None, None)
+
+
+@pytest.mark.parametrize("policy", ["propagate", "archive"])
+def test_a_copy_written_after_the_delete_settled_its_create_gets_the_delete_policy(
+    store: Store, tmp_path: Path, policy: str
+) -> None:
+    """A worker is about to write the create of ``Alpha`` (its link still active when it
+    looked); right then the CRM record is deleted and a cycle settles the create as never
+    delivered (nothing in the ERP yet). The worker's copy then lands on a deleted link: the
+    policy reaches it, as in recovery, instead of the ERP keeping a copy of a record the CRM
+    deleted."""
+    systems = Systems(tmp_path)
+    clock = FakeClock()
+    cfg = config(delete=policy)
+    systems.create("erp", name="Beta", vat_id="DE2")
+    engine(store, systems, clock, config=cfg).run_cycle("parties")
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    erp = Outage(systems.conn["erp"])
+    cycle = engine(store, systems, clock, config=cfg)
+    deleted: list[str] = []
+
+    def meanwhile() -> None:
+        systems.delete("crm", crm_id)
+        clock.advance(1)
+        cycle.capture("parties")
+        deleted.append(crm_id)
+
+    erp.before_write = meanwhile
+    connectors = {"crm": systems.conn["crm"], "erp": erp}
+    writing = engine(store, systems, clock, config=cfg, connectors=connectors)
+    assert writing.capture("parties").stats.jobs == 1
+    writing.deliver("parties")
+    assert deleted == [crm_id], "the delete was captured while the create was being written"
+    writing.deliver("parties")
+    copies = _named(systems, "erp", "Alpha")
+    if policy == "propagate":
+        assert copies == [], "the ERP keeps a copy of a record deleted in the CRM"
+    else:
+        (copy,) = copies
+        assert systems.rows("erp")[copy].active is False, "the copy is not archived"
+    assert writing.dead_letters() == []

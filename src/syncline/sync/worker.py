@@ -278,6 +278,7 @@ class Worker:
                     self._retry_later(conn, job, error, now)
                     report.retried += 1
             self.delivered.record(conn, ctx, target, delivered)
+            self._orphans(conn, ctx, target, [job for job, _, _ in delivered])
         self.checkpoint("deliver.recorded")
         return None
 
@@ -504,6 +505,16 @@ class Worker:
                 )
         report.recovered += 1
         return True
+
+    def _orphans(
+        self, conn: Connection, ctx: MapContext, target: Side, jobs: list[OutboxJob]
+    ) -> None:
+        """Creates that landed after a cycle settled them as never delivered (the record was
+        deleted while they were being written): the delete policy applies to their copies."""
+        created = [j.link_id for j in jobs if j.op == "create" and j.link_id is not None]
+        for link in get_links(conn, created).values():
+            if link.state == "deleted":
+                self._remove_orphan(conn, ctx, link, target)
 
     def _remove_orphan(self, conn: Connection, ctx: MapContext, link: Link, target: Side) -> None:
         """A create landed for a record deleted meanwhile: apply the delete policy to it."""
