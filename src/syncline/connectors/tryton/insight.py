@@ -13,12 +13,13 @@ from syncline.connectors.tryton.lookups import Lookups
 from syncline.errors import PermanentError
 
 OPEN_ORDER_STATES = ("quotation", "confirmed", "processing")
+WAITING_MOVE_STATES = ("draft", "assigned")
 
 
 @dataclass(frozen=True)
 class StockLevel:
-    """Quantities of one product in the sales unit: on hand at ``at`` and forecast (on hand
-    plus planned receipts minus planned deliveries up to ``at``)."""
+    """Quantities of one product in its default unit: on hand at ``at`` and forecast (on hand
+    plus waiting receipts minus waiting deliveries planned up to ``at``, late ones included)."""
 
     product_id: str
     at: date
@@ -84,11 +85,16 @@ class TrytonInsight:
 
     def stock(self, product_ids: Sequence[str], at: date | None = None) -> list[StockLevel]:
         """On-hand and forecast quantities of the products in all warehouses on ``at``
-        (default today), in each product's default unit. Unknown ids are left out."""
-        day = at or date.today()
+        (default today), in each product's default unit. Unknown ids are left out.
+
+        From today on, the forecast also counts late moves (waiting, dated before today):
+        Tryton's own forecast leaves them out although the goods will still move."""
+        today = date.today()
+        day = at or today
         ids = [int(i) for i in product_ids]
+        warehouses = self._warehouses()
         context = {
-            "locations": self._warehouses(),
+            "locations": warehouses,
             "stock_date_end": day,
             "with_childs": True,
             "active_test": False,
@@ -99,17 +105,61 @@ class TrytonInsight:
             ["quantity", "forecast_quantity"],
             context=context,
         )
+        late = self._late_balance(ids, warehouses, today) if ids and day >= today else {}
         by_id = {int(r["id"]): r for r in rows}
         return [
             StockLevel(
                 product_id=str(i),
                 at=day,
                 on_hand=Decimal(str(by_id[i]["quantity"] or 0)),
-                forecast=Decimal(str(by_id[i]["forecast_quantity"] or 0)),
+                forecast=Decimal(str(by_id[i]["forecast_quantity"] or 0)) + late.get(i, Decimal(0)),
             )
             for i in ids
             if i in by_id
         ]
+
+    def _late_balance(
+        self, ids: list[int], warehouses: list[int], today: date
+    ) -> dict[int, Decimal]:
+        """Per product, late receipts into the warehouses minus late deliveries out of them,
+        in the product's default unit; moves within the warehouses change no total."""
+        inside = set(
+            self.client.search(
+                "stock.location",
+                [("parent", "child_of", warehouses)],
+                context={"active_test": False},
+            )
+        )
+        locations = sorted(inside)
+        moves = self.client.search_read(
+            "stock.move",
+            [
+                ("product", "in", ids),
+                ("state", "in", list(WAITING_MOVE_STATES)),
+                ["OR", ("from_location", "in", locations), ("to_location", "in", locations)],
+                # dated as Tryton does: effective date, else today if assigned, else planned
+                [
+                    "OR",
+                    ("effective_date", "<", today),
+                    [
+                        ("effective_date", "=", None),
+                        ("state", "=", "draft"),
+                        ("planned_date", "<", today),
+                    ],
+                ],
+            ],
+            ["product", "internal_quantity", "from_location", "to_location"],
+        )
+        balance: dict[int, Decimal] = {}
+        for move in moves:
+            enters = move["to_location"] in inside
+            if enters == (move["from_location"] in inside):
+                continue
+            quantity = Decimal(str(move["internal_quantity"]))
+            product = int(move["product"])
+            change = quantity if enters else -quantity
+            balance[product] = balance.get(product, Decimal(0)) + change
+        return balance
 
     def customer_account(
         self, party_id: str, *, invoices: int = 5, today: date | None = None
