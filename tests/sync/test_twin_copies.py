@@ -192,6 +192,24 @@ def _set_claimed_by(store: Store, job: OutboxJob, worker: str | None) -> None:
         conn.execute(update(outbox).where(outbox.c.id == job.id).values(claimed_by=worker))
 
 
+def _a_recovers_while(
+    store: Store, systems: Systems, clock: FakeClock, meanwhile: Callable[[], None]
+) -> int:
+    """Worker A's recovery, ``meanwhile`` run after A looked for a copy and before it settles;
+    returns how many creates A settled."""
+    checkpoint = _between(meanwhile)
+    first = engine(store, systems, clock, config=NO_KEYS, worker_id="a", checkpoint=checkpoint)
+    return first.worker.recover(["parties"]).recovered
+
+
+def _settled(store: Store, systems: Systems, clock: FakeClock, twins: list[str]) -> None:
+    """After one more cycle no create is in doubt and each twin has its own copy."""
+    sync = engine(store, systems, clock, config=NO_KEYS)
+    sync.run_cycle("parties")
+    assert _in_doubt_creates(store) == []
+    _assert_each_twin_has_its_own_copy(systems, sync, twins)
+
+
 def test_a_twin_settled_by_another_worker_meanwhile_is_not_settled_again(
     store: Store, tmp_path: Path
 ) -> None:
@@ -206,13 +224,9 @@ def test_a_twin_settled_by_another_worker_meanwhile_is_not_settled_again(
     def b_settles_both_twins() -> None:
         ran.append(other.worker.recover(["parties"]).recovered)
 
-    checkpoint = _between(b_settles_both_twins)
-    first = engine(store, systems, clock, config=NO_KEYS, worker_id="a", checkpoint=checkpoint)
-    assert first.worker.recover(["parties"]).recovered == 0, "settled by B, not again"
+    assert _a_recovers_while(store, systems, clock, b_settles_both_twins) == 0, "not again"
     assert ran == [2] and _in_doubt_creates(store) == []
-    sync = engine(store, systems, clock, config=NO_KEYS)
-    sync.run_cycle("parties")
-    _assert_each_twin_has_its_own_copy(systems, sync, twins)
+    _settled(store, systems, clock, twins)
 
 
 def test_two_workers_settling_two_twins_at_once_never_take_the_same_copy(
@@ -233,13 +247,9 @@ def test_two_workers_settling_two_twins_at_once_never_take_the_same_copy(
         ran.append(other.worker.recover(["parties"]).recovered)
         _set_claimed_by(store, first_job, first_job.claimed_by)
 
-    checkpoint = _between(b_settles_the_second_twin)
-    first = engine(store, systems, clock, config=NO_KEYS, worker_id="a", checkpoint=checkpoint)
-    assert first.worker.recover(["parties"]).recovered == 1
+    assert _a_recovers_while(store, systems, clock, b_settles_the_second_twin) == 1
     assert ran == [1] and _in_doubt_creates(store) == []
-    sync = engine(store, systems, clock, config=NO_KEYS)
-    sync.run_cycle("parties")
-    _assert_each_twin_has_its_own_copy(systems, sync, twins)
+    _settled(store, systems, clock, twins)
 
 
 def test_an_identical_record_a_person_made_is_taken_rather_than_a_twin_created_twice(
@@ -256,9 +266,7 @@ def test_an_identical_record_a_person_made_is_taken_rather_than_a_twin_created_t
         engine(store, systems, clock, config=NO_KEYS, connectors=connectors).run_cycle("parties")
     systems.create("erp", name="Alpha", website=SITE)  # a person's, identical
     clock.advance(600)
-    sync = engine(store, systems, clock, config=NO_KEYS)
-    sync.run_cycle("parties")
-    _assert_each_twin_has_its_own_copy(systems, sync, twins)
+    _settled(store, systems, clock, twins)
 
 
 def test_a_copy_being_taken_is_seen_taken_by_a_worker_that_waited_for_it(
