@@ -261,7 +261,7 @@ def test_a_delete_that_finds_its_copy_taken_on_every_look_stops_looking(
     assert (link.state, link.id_a, link.id_b) == ("deleted", None, None)
 
 
-@pytest.mark.parametrize("policy", ["propagate", "archive"])
+@pytest.mark.parametrize("policy", POLICIES)
 def test_a_copy_written_after_the_delete_settled_its_create_gets_the_delete_policy(
     store: Store, tmp_path: Path, policy: str
 ) -> None:
@@ -296,7 +296,15 @@ def test_a_copy_written_after_the_delete_settled_its_create_gets_the_delete_poli
     copies = _named(systems, "erp", "Alpha")
     if policy == "propagate":
         assert copies == [], "the ERP keeps a copy of a record deleted in the CRM"
-    else:
-        (copy,) = copies
+        return
+    (copy,) = copies
+    (link,) = [link for link in writing.links("parties") if link.id_b == copy]
+    if policy == "archive":
         assert systems.rows("erp")[copy].active is False, "the copy is not archived"
+    elif policy == "unlink":
+        assert link.state == "unlinked" and systems.rows("erp")[copy].active is True
+    else:
+        assert link.state == "flagged", "nobody is asked about the copy"
+        (item,) = writing.conflicts("parties")
+        assert (item.field, item.value_a, item.value_b) == ("_deleted", "deleted", "exists")
     assert writing.dead_letters() == []

@@ -25,7 +25,6 @@ from syncline.errors import (
     RateLimitedError,
     TransientError,
 )
-from syncline.mapping import DeletePolicy
 from syncline.model import EntityValidationError
 from syncline.store import Store
 from syncline.store.audit import record_events
@@ -40,7 +39,6 @@ from syncline.store.links import (
 from syncline.store.outbox import (
     OutboxJob,
     claim,
-    enqueue,
     finish,
     in_doubt,
     mark_dead,
@@ -51,7 +49,7 @@ from syncline.store.outbox import (
 from syncline.store.snapshots import load_snapshots, save_snapshots
 from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
-from syncline.sync.deletes import delete_job, deleted_copy_event
+from syncline.sync.deletes import deleted_copy_event
 from syncline.sync.delivered import Delivered
 from syncline.sync.fields import other
 from syncline.sync.first_load import expand_in_doubt
@@ -517,13 +515,15 @@ class Worker:
                 self._remove_orphan(conn, ctx, link, target)
 
     def _remove_orphan(self, conn: Connection, ctx: MapContext, link: Link, target: Side) -> None:
-        """A create landed for a record deleted meanwhile: apply the delete policy to it."""
-        op = {DeletePolicy.PROPAGATE: "delete", DeletePolicy.ARCHIVE: "archive"}.get(
-            ctx.config.delete
-        )
+        """A create landed for a record deleted meanwhile: the delete policy applies to its
+        copy, as if the delete were read now (delete, archive, unlink, or a conflict)."""
         fresh = get_link(conn, link.id)
-        if op is not None and fresh is not None:
-            enqueue(conn, [delete_job(ctx, fresh, target, op, other(target))], self.clock())
+        if fresh is None:
+            return
+        source = other(target)
+        gone = NativeRecord(ctx.entity, str(fresh.native_id(source)), None, deleted=True)
+        now = self.clock()
+        Planner(ctx, conn, now=now, in_doubt_before=now).replan(fresh, source, gone)
 
     def _settle_update(
         self, conn: Connection, ctx: MapContext, target: Side, job: OutboxJob, found: NativeRecord
