@@ -243,7 +243,9 @@ def lookup_by_scan(
     """Live records of ``entity`` whose ``field`` loosely equals one of ``values`` (see
     :func:`loose_keys`; a list-valued field: any item), found by a full scan: a
     deterministic-key lookup for systems that cannot search by that field. Cost grows with
-    the system's size, so the engine calls it only for records that have no link yet."""
+    the system's size, so the engine calls it only for records that have no link yet; a
+    connector whose lookup is this says so with ``lookup_scans = True``, and the engine's crash
+    recovery then reads it once for all the creates it settles (``syncline.sync.lookahead``)."""
     wanted = {k for v in values for k in loose_keys(v)}
     if not wanted:
         return []

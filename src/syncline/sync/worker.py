@@ -53,7 +53,8 @@ from syncline.sync.deletes import deleted_copy_event
 from syncline.sync.delivered import Delivered
 from syncline.sync.fields import other
 from syncline.sync.first_load import expand_in_doubt
-from syncline.sync.links import created_copy, resolve_refs
+from syncline.sync.links import resolve_refs
+from syncline.sync.lookahead import Lookahead
 from syncline.sync.planner import Planner
 from syncline.sync.recovery import (
     Outcome,
@@ -428,6 +429,7 @@ class Worker:
                 jobs = in_doubt(conn, now - self.lease, self.worker_id)
             # a system whose circuit is open is not asked: its jobs stay in doubt until due
             unasked = set(self.circuits.blocked(conn, now))
+        looks = Lookahead(jobs)  # a target whose lookup scans is read once, not once a job
         for job in jobs:
             if map_names is not None and job.map_name not in map_names:
                 continue
@@ -439,7 +441,8 @@ class Worker:
                 try:
                     found: NativeRecord | None = None
                     if job.op == "create":
-                        found = self._find_created(ctx, target, job)
+                        with self.store.begin() as conn:
+                            found = looks.find_created(ctx, conn, target, job)
                     elif job.op == "update" and job.native_id is not None:
                         again = ctx.connectors[target].read(ctx.entity, [job.native_id])
                         found = again[0] if again else None
@@ -560,14 +563,6 @@ class Worker:
                 link, target, found
             )
         return True
-
-    def _find_created(self, ctx: MapContext, target: Side, job: OutboxJob) -> NativeRecord | None:
-        """The record an in-doubt create made, found by the map's deterministic keys or, where
-        they cannot find it, by its content (a tombstone when it was deleted there since,
-        where the connector can tell): :func:`syncline.sync.links.created_copy`."""
-        with self.store.begin() as conn:
-            values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
-            return created_copy(ctx, conn, target, values, include_deleted=True)
 
 
 __all__ = ["CheckedWrites", "DeliveryReport", "RetryPolicy", "Worker"]

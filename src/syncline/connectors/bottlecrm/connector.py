@@ -74,6 +74,8 @@ class BottleCrmConnector:
     found by the next scan.
     """
 
+    lookup_scans = True  # lookup reads the whole entity: recovery asks once a pass
+
     def __init__(
         self,
         system: str,

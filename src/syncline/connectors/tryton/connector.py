@@ -58,6 +58,8 @@ def _utc(stamp: datetime) -> datetime:
 class TrytonConnector:
     """A Tryton ERP as a syncline system. Thread-confined; writes are serialised per database."""
 
+    lookup_scans = True  # lookup reads the whole entity: recovery asks once a pass
+
     def __init__(
         self,
         system: str,
