@@ -232,3 +232,28 @@ def test_a_copy_seen_while_its_create_is_still_leased_is_not_copied_back(
     _assert_one_linked_copy(systems, sync, crm_id, "Alpha", "https://alpha.example")
     assert _named(systems, "crm", "Alpha") == [crm_id], "copied back"
     assert len(sync.links("parties")) == 2 and sync.dead_letters() == []
+
+
+@pytest.mark.parametrize("keys", [[], ["vat_id"]], ids=["no keys", "no key value"])
+def test_a_copy_seen_before_its_create_in_doubt_is_settled_is_not_copied_back(
+    store: Store, tmp_path: Path, keys: list[str]
+) -> None:
+    """As above, but past the lease, and the ERP is captured before any recovery settled the
+    create (a capture on its own, or recovery failing for it just then): the copy is still
+    left alone, and linked once recovery runs."""
+    systems, clock = Systems(tmp_path), FakeClock()
+    cfg = config(match={"keys": keys})
+    systems.create("erp", name="Beta", vat_id="DE2")
+    engine(store, systems, clock, config=cfg, lease_seconds=300).run_cycle("parties")
+    crm_id = systems.create("crm", name="Alpha", website="https://alpha.example")
+    crashing = engine(store, systems, clock, config=cfg, lease_seconds=300,
+                      checkpoint=_crash_at("deliver.written"))  # fmt: skip
+    with pytest.raises(CrashError):
+        crashing.run_cycle("parties")
+    clock.advance(600)  # past the lease: in doubt, not settled yet
+    sync = engine(store, systems, clock, config=cfg, lease_seconds=300)
+    assert sync.capture("parties").stats.jobs == 0, "the copy was planned as a new record"
+    sync.run_cycle("parties")
+    _assert_one_linked_copy(systems, sync, crm_id, "Alpha", "https://alpha.example")
+    assert _named(systems, "crm", "Alpha") == [crm_id], "copied back"
+    assert len(sync.links("parties")) == 2 and sync.dead_letters() == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import insert, select
@@ -354,15 +353,11 @@ def _shows(record: NativeRecord, written: dict[str, Any], values: dict[str, Any]
 
 
 def copies_in_flight(
-    ctx: MapContext,
-    conn: Connection,
-    side: Side,
-    records: Sequence[NativeRecord],
-    claimed_after: datetime,
+    ctx: MapContext, conn: Connection, side: Side, records: Sequence[NativeRecord]
 ) -> set[str]:
-    """Native ids of the unlinked ``records`` that are copies a live worker is creating in
-    ``side`` right now: each shows every value of a create into ``side`` claimed after
-    ``claimed_after`` (within its lease) and not yet recorded.
+    """Native ids of the unlinked ``records`` that are copies of creates into ``side`` not yet
+    recorded: each shows every value of a create still running, whether its worker is
+    writing it now (within its lease) or died and left it in doubt for recovery.
 
     Such a record is left alone. Its worker links it when it records the create; should that
     worker die, recovery finds it by key or by content (§3.10). Planned as a new record, it
@@ -374,7 +369,6 @@ def copies_in_flight(
         outbox.c.target_system == ctx.system(side),
         outbox.c.op == "create",
         outbox.c.state == "running",
-        outbox.c.claimed_at > claimed_after,
     )
     written: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for payload in conn.execute(query).scalars():

@@ -326,7 +326,7 @@ class Planner:
 
     def _unlinked(self, side: Side, records: list[NativeRecord]) -> None:
         target = other(side)
-        copies = copies_in_flight(self.ctx, self.conn, side, records, self.in_doubt_before)
+        copies = copies_in_flight(self.ctx, self.conn, side, records)
         records = [r for r in records if r.native_id not in copies]
         partners = find_partners(self.ctx, side, records)
         partner_links = links_by_native_ids(
