@@ -8,7 +8,6 @@ the create and the target held the record twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from syncline.connectors.base import (
-    ChangeBatch,
     Connector,
-    Cursor,
-    Health,
-    NativeRecord,
-    WriteRequest,
-    WriteResult,
+    Delegating,
 )
-from syncline.connectors.sql import SqlConnector
 from syncline.mapping import SynclineConfig
 from syncline.store import Store
 from syncline.sync import SyncEngine
@@ -92,34 +85,8 @@ def _assert_one_linked_copy(
     assert sync.run_cycle("parties").planned_writes == 0
 
 
-class WithoutLookup:
+class WithoutLookup(Delegating):
     """A system that can only be scanned for records, not looked up by a field's value."""
-
-    def __init__(self, inner: SqlConnector) -> None:
-        self.inner = inner
-        self.system = inner.system
-        self.capabilities = inner.capabilities
-
-    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
-        return self.inner.read_changes(entity, since, limit)
-
-    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
-        return self.inner.read(entity, native_ids)
-
-    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        return self.inner.write(entity, requests)
-
-    def list_ids(self, entity: str) -> list[str]:
-        return self.inner.list_ids(entity)
-
-    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
-        return self.inner.scan(entity)
-
-    def health(self) -> Health:
-        return self.inner.health()
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @pytest.mark.parametrize(
@@ -205,14 +172,11 @@ def test_a_copy_without_keys_deleted_before_the_restart_is_found_as_a_tombstone(
     assert sync.run_cycle("parties").planned_writes == 0
 
 
-@pytest.mark.parametrize("keys", [[], ["vat_id"]], ids=["no keys", "no key value"])
-def test_a_copy_seen_while_its_create_is_still_leased_is_not_copied_back(
+def _alpha_written_then_crashed(
     store: Store, tmp_path: Path, keys: list[str]
-) -> None:
-    """A worker wrote the ERP copy and died before recording it. Within its lease (a live
-    worker might still record it) a cycle captures the ERP and sees the copy unlinked. It is
-    left alone, not planned as a new ERP record (a second Alpha in the CRM); past the lease,
-    recovery finds it by content and links it."""
+) -> tuple[Systems, FakeClock, SynclineConfig, str]:
+    """``Alpha`` created in the CRM (no VAT id), its ERP copy written and the worker dead
+    before recording it (lease 300 s); returns the systems, clock, config and its CRM id."""
     systems, clock = Systems(tmp_path), FakeClock()
     cfg = config(match={"keys": keys})
     systems.create("erp", name="Beta", vat_id="DE2")
@@ -222,6 +186,18 @@ def test_a_copy_seen_while_its_create_is_still_leased_is_not_copied_back(
                       checkpoint=_crash_at("deliver.written"))  # fmt: skip
     with pytest.raises(CrashError):
         crashing.run_cycle("parties")
+    return systems, clock, cfg, crm_id
+
+
+@pytest.mark.parametrize("keys", [[], ["vat_id"]], ids=["no keys", "no key value"])
+def test_a_copy_seen_while_its_create_is_still_leased_is_not_copied_back(
+    store: Store, tmp_path: Path, keys: list[str]
+) -> None:
+    """A worker wrote the ERP copy and died before recording it. Within its lease (a live
+    worker might still record it) a cycle captures the ERP and sees the copy unlinked. It is
+    left alone, not planned as a new ERP record (a second Alpha in the CRM); past the lease,
+    recovery finds it by content and links it."""
+    systems, clock, cfg, crm_id = _alpha_written_then_crashed(store, tmp_path, keys)
     clock.advance(10)  # within the lease
     sync = engine(store, systems, clock, config=cfg, lease_seconds=300)
     report = sync.run_cycle("parties")
@@ -241,15 +217,7 @@ def test_a_copy_seen_before_its_create_in_doubt_is_settled_is_not_copied_back(
     """As above, but past the lease, and the ERP is captured before any recovery settled the
     create (a capture on its own, or recovery failing for it just then): the copy is still
     left alone, and linked once recovery runs."""
-    systems, clock = Systems(tmp_path), FakeClock()
-    cfg = config(match={"keys": keys})
-    systems.create("erp", name="Beta", vat_id="DE2")
-    engine(store, systems, clock, config=cfg, lease_seconds=300).run_cycle("parties")
-    crm_id = systems.create("crm", name="Alpha", website="https://alpha.example")
-    crashing = engine(store, systems, clock, config=cfg, lease_seconds=300,
-                      checkpoint=_crash_at("deliver.written"))  # fmt: skip
-    with pytest.raises(CrashError):
-        crashing.run_cycle("parties")
+    systems, clock, cfg, crm_id = _alpha_written_then_crashed(store, tmp_path, keys)
     clock.advance(600)  # past the lease: in doubt, not settled yet
     sync = engine(store, systems, clock, config=cfg, lease_seconds=300)
     assert sync.capture("parties").stats.jobs == 0, "the copy was planned as a new record"

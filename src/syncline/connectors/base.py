@@ -201,6 +201,37 @@ class Connector(Protocol):
         """Release connections."""
 
 
+class Delegating:
+    """A connector passing every call to ``inner``: the base of wrappers that change a few
+    (a look-ahead for recovery, a test's failing or counting system)."""
+
+    def __init__(self, inner: Connector) -> None:
+        self.inner = inner
+        self.system = inner.system
+        self.capabilities = inner.capabilities
+
+    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
+        return self.inner.read_changes(entity, since, limit)
+
+    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
+        return self.inner.read(entity, native_ids)
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        return self.inner.write(entity, requests)
+
+    def list_ids(self, entity: str) -> list[str]:
+        return self.inner.list_ids(entity)
+
+    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
+        return self.inner.scan(entity)
+
+    def health(self) -> Health:
+        return self.inner.health()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     """Split ``items`` into consecutive slices of at most ``size``."""
     for start in range(0, len(items), size):
@@ -269,6 +300,7 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "Cursor",
+    "Delegating",
     "EntitySupport",
     "Health",
     "NativeRecord",

@@ -13,22 +13,13 @@ would. A question not foreseen (a reference resolved meanwhile) is asked of the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import (
-    ChangeBatch,
-    Connector,
-    Cursor,
-    Health,
-    NativeRecord,
-    WriteRequest,
-    WriteResult,
-    loose_keys,
-)
+from syncline.connectors.base import Connector, Delegating, NativeRecord, loose_keys
 from syncline.store.links import Side
 from syncline.store.outbox import OutboxJob
 from syncline.sync.context import MapContext
@@ -94,7 +85,7 @@ class Lookahead:
         return self.contexts[ctx.name, target]
 
 
-class GatheredLookup:
+class GatheredLookup(Delegating):
     """A scan-based connector whose lookups of ``entity`` are answered from the records one
     scan kept for the questions asked ahead; everything else is ``inner``'s.
 
@@ -102,10 +93,8 @@ class GatheredLookup:
     nothing; afterwards it is asked of ``inner``."""
 
     def __init__(self, inner: Connector, entity: str) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.entity = entity
-        self.system = inner.system
-        self.capabilities = inner.capabilities
         self.finds_deleted_by_key = (
             isinstance(inner, DeletedKeyLookup) and inner.finds_deleted_by_key
         )
@@ -155,24 +144,6 @@ class GatheredLookup:
                     self._records[record.native_id] = record
         for name, keys in missing.items():
             self._asked.setdefault(name, set()).update(keys)
-
-    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
-        return self.inner.read_changes(entity, since, limit)
-
-    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
-        return self.inner.read(entity, native_ids)
-
-    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        return self.inner.write(entity, requests)
-
-    def list_ids(self, entity: str) -> list[str]:
-        return self.inner.list_ids(entity)
-
-    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
-        return self.inner.scan(entity)
-
-    def health(self) -> Health:
-        return self.inner.health()
 
     def close(self) -> None:
         """The inner connector stays open: it is the engine's."""
