@@ -29,6 +29,7 @@ from syncline.store.outbox import OutboxJob, get_job, list_jobs, open_jobs_for_l
 from syncline.sync import SyncEngine
 from syncline.sync.first_load import release_abandoned
 from syncline.sync.links import created_copy
+from syncline.sync.recovery import LOOKS
 from tests.sync.harness import FakeClock, Outage, Systems, config, engine
 from tests.sync.test_created_copy_by_content import CrashError, _crash_at, _named
 from tests.sync.test_twin_copies import NO_KEYS, _between, _crash_with_twins_in_doubt
@@ -255,7 +256,7 @@ def test_a_delete_that_finds_its_copy_taken_on_every_look_stops_looking(
 
     monkeypatch.setattr(deletes_module, "copy_is_free", taken)
     engine(store, systems, clock, config=cfg).capture("parties")
-    assert asked == [copy] * deletes_module._LOOKS, "looked again, a bounded number of times"
+    assert asked == [copy] * LOOKS, "looked again, a bounded number of times"
     assert _job_state(store, job) == "superseded", "never repeated"
     link = _link(store, job.link_id)
     assert (link.state, link.id_a, link.id_b) == ("deleted", None, None)

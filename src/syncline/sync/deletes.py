@@ -29,12 +29,10 @@ from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
 from syncline.sync.fields import other
 from syncline.sync.links import created_copy
-from syncline.sync.recovery import copy_is_free, still_in_doubt
+from syncline.sync.recovery import LOOKS, copy_is_free, still_in_doubt
 
 if TYPE_CHECKING:
     from syncline.sync.planner import Planner
-
-_LOOKS = 3  # looks for an in-doubt create's copy, as recovering workers take copies meanwhile
 
 
 def delete_job(ctx: MapContext, link: Link, target: Side, op: str, source: Side) -> NewJob:
@@ -92,7 +90,7 @@ def _created_in_doubt(planner: Planner, link: Link, target: Side) -> Link | None
         return settled if settled is not None and settled.state == "active" else None
     values = jobs[0].payload.get("values", {})
     found: str | None = None
-    for _ in range(_LOOKS):  # a copy another create's recovery took meanwhile: look again
+    for _ in range(LOOKS):  # a copy another create's recovery took meanwhile: look again
         made = created_copy(planner.ctx, planner.conn, target, values)
         if made is None:
             break

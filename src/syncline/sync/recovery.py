@@ -30,6 +30,9 @@ from syncline.store.schema import outbox
 from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
 
+LOOKS = 3
+"""Looks for an in-doubt create's copy in one settling: another worker may take the copy found
+(an identical twin's create) before it is recorded, and it is looked for again."""
 _COPY_LOCKS = 0x53594E43  # the advisory lock space of copies being taken (two-key form)
 
 
@@ -108,4 +111,4 @@ def copy_is_free(
     return all(link.id == job.link_id for link in linked)
 
 
-__all__ = ["Outcome", "copy_is_free", "still_in_doubt", "update_outcome", "written_values"]
+__all__ = ["LOOKS", "Outcome", "copy_is_free", "still_in_doubt", "update_outcome", "written_values"]

@@ -57,14 +57,13 @@ from syncline.sync.links import resolve_refs
 from syncline.sync.lookahead import Lookahead
 from syncline.sync.planner import Planner
 from syncline.sync.recovery import (
+    LOOKS,
     Outcome,
     copy_is_free,
     still_in_doubt,
     update_outcome,
     written_values,
 )
-
-_LOOKS = 3  # looks for an in-doubt create's copy in one pass, as other workers take copies
 
 
 @runtime_checkable
@@ -437,7 +436,7 @@ class Worker:
                 continue
             ctx = self.context(job.map_name)
             target = ctx.side(job.target_system)
-            for _ in range(_LOOKS):  # a copy another worker took meanwhile: look again
+            for _ in range(LOOKS):  # a copy another worker took meanwhile: look again
                 try:
                     found: NativeRecord | None = None
                     if job.op == "create":
