@@ -269,21 +269,26 @@ def loose_keys(value: Any) -> list[Any]:
 
 
 def lookup_by_scan(
-    connector: Connector, entity: str, field: str, values: Sequence[Any]
+    connector: Connector,
+    entity: str,
+    field: str,
+    values: Sequence[Any],
+    include_deleted: bool = False,
 ) -> list[NativeRecord]:
     """Live records of ``entity`` whose ``field`` loosely equals one of ``values`` (see
     :func:`loose_keys`; a list-valued field: any item), found by a full scan: a
     deterministic-key lookup for systems that cannot search by that field. Cost grows with
     the system's size, so the engine calls it only for records that have no link yet; a
     connector whose lookup is this says so with ``lookup_scans = True``, and the engine's crash
-    recovery then reads it once for all the creates it settles (``syncline.sync.lookahead``)."""
+    recovery then reads it once for all the creates it settles (``syncline.sync.lookahead``).
+    With ``include_deleted``, the tombstones the scan shows too."""
     wanted = {k for v in values for k in loose_keys(v)}
     if not wanted:
         return []
     found: list[NativeRecord] = []
     for page in connector.scan(entity):
         for record in page:
-            if record.deleted or record.data is None:
+            if record.data is None or (record.deleted and not include_deleted):
                 continue
             have = loose_keys(record.data.canonical_values().get(field))
             if wanted.intersection(have):

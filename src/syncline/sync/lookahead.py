@@ -19,7 +19,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import Connector, Delegating, NativeRecord, loose_keys
+from syncline.connectors.base import (
+    Capture,
+    Connector,
+    Delegating,
+    NativeRecord,
+    lookup_by_scan,
+    loose_keys,
+)
 from syncline.store.links import Side
 from syncline.store.outbox import OutboxJob
 from syncline.sync.context import MapContext
@@ -63,6 +70,10 @@ class Lookahead:
     def _context(self, ctx: MapContext, conn: Connection, target: Side) -> MapContext:
         """``ctx`` with a scan-based ``target`` answered from one gathering for the pass."""
         connector = ctx.connectors[target]
+        if not isinstance(connector, KeyLookup):
+            if not connector.capabilities.can_capture(ctx.entity, Capture.SCAN):
+                return ctx
+            connector = ScannedLookup(connector)
         scans = isinstance(connector, ScanLookup) and connector.lookup_scans
         if not (scans and isinstance(connector, KeyLookup)):
             return ctx
@@ -83,6 +94,24 @@ class Lookahead:
                 gathered.gather()
             self.contexts[ctx.name, target] = ahead
         return self.contexts[ctx.name, target]
+
+
+class ScannedLookup(Delegating):
+    """A connector that looks nothing up (it need not: README, "Adding a connector"), looked
+    up for recovery by scanning it, tombstones included: without it, every in-doubt create
+    scanned the target once by content, and a map's key could not tell a copy at all."""
+
+    lookup_scans = True
+    finds_deleted_by_key = True
+
+    def lookup(
+        self, entity: str, field: str, values: Sequence[Any], include_deleted: bool = False
+    ) -> list[NativeRecord]:
+        """:func:`~syncline.connectors.base.lookup_by_scan` of ``inner``."""
+        return lookup_by_scan(self.inner, entity, field, values, include_deleted)
+
+    def close(self) -> None:
+        """The inner connector stays open: it is the engine's."""
 
 
 class GatheredLookup(Delegating):
@@ -149,4 +178,4 @@ class GatheredLookup(Delegating):
         """The inner connector stays open: it is the engine's."""
 
 
-__all__ = ["GatheredLookup", "Lookahead", "ScanLookup", "find_created"]
+__all__ = ["GatheredLookup", "Lookahead", "ScanLookup", "ScannedLookup", "find_created"]
