@@ -38,6 +38,7 @@ class FakeCrm:
     documents: dict[str, BillingDocument] = field(default_factory=dict)
     cases: dict[str, ServiceCase] = field(default_factory=dict)
     entries: list[TimeEntry] = field(default_factory=list)
+    phase_fields: list[str | None] = field(default_factory=list)  # asked by time_entries
     agreements: dict[str, list[ServiceAgreement]] = field(default_factory=dict)
 
     def won_deals(self) -> list[Record[Opportunity]]:
@@ -89,7 +90,8 @@ class FakeCrm:
     def service_agreements(self) -> dict[str, list[ServiceAgreement]]:
         return {k: list(v) for k, v in self.agreements.items()}
 
-    def time_entries(self) -> list[TimeEntry]:
+    def time_entries(self, phase_field: str | None = None) -> list[TimeEntry]:
+        self.phase_fields.append(phase_field)
         return list(self.entries)
 
     def service_cases(self) -> dict[str, ServiceCase]:

@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 
 from syncline.flows.base import RunOptions
-from syncline.flows.ledger import get_item
+from syncline.flows.ledger import get_item, list_items
 from syncline.flows.linking import map_sides, record_link
 from syncline.flows.time_aggregation import TimeAggregation, group_key
 from syncline.mapping.config import SynclineConfig
 from syncline.mapping.flows import TimeAggregationConfig
 from syncline.model import Party, TimeEntry
 from syncline.store import Store
+from syncline.store.schema import flow_items
 from tests.flows.fakes import FakeCrm, FakeErp
 
 CONFIG = SynclineConfig.model_validate(
@@ -102,3 +104,108 @@ def test_an_unlinked_customer_waits_and_removed_time_is_an_error(
     report = flow.run(RunOptions(period="2026-11"))
     assert report.errors and "30 minute(s)" in report.errors[0]
     assert "correct the ERP timesheet by hand" in report.errors[0]
+
+
+def test_two_phases_of_a_project_are_two_lines_that_name_their_phase(
+    systems: tuple[FakeCrm, FakeErp, TimeAggregation],
+) -> None:
+    crm, erp, flow = systems
+    design = [entry(1, 90), entry(2, 30)]
+    crm.entries = [
+        *(e.model_copy(update={"phase": "Design"}) for e in design),
+        entry(3, 45).model_copy(update={"phase": "Build"}),
+        entry(4, 15),  # time on no task: the project's own line
+    ]
+    assert flow.run(RunOptions(period="2026-10")).errors == []
+    lines = {(e.project, e.phase, e.minutes, e.description) for e, _ in erp.timesheet.values()}
+    assert lines == {
+        ("Rollout", "Build", 45, "CRM time 2026-10 phase Build"),
+        ("Rollout", "Design", 120, "CRM time 2026-10 phase Design"),
+        ("Rollout", None, 15, "CRM time 2026-10"),
+    }
+    assert crm.phase_fields == [None]  # the default: the task's title is the phase
+
+
+def test_phase_settings_reach_the_crm_and_phases_false_keeps_one_line_per_project(
+    flow_store: Store,
+) -> None:
+    config = SynclineConfig.model_validate(
+        {
+            **CONFIG.model_dump(mode="json", exclude={"flows"}),
+            "flows": [{"name": "hours", "kind": "time_aggregation", "phases": False,
+                       "phase_field": "phase"}],
+        }
+    )  # fmt: skip
+    cfg = config.flows[0]
+    assert isinstance(cfg, TimeAggregationConfig)
+    crm, erp = FakeCrm(), FakeErp()
+    erp.parties["10"] = Party(name="Nordwind GmbH")
+    sides = map_sides(config, "customers", "crm", "erp")
+    with flow_store.begin() as conn:
+        record_link(conn, sides, "acc1", "10", origin="key", actor="test")
+    crm.entries = [entry(1, 90).model_copy(update={"phase": p}) for p in ("Design", "Build")]
+    flow = TimeAggregation(cfg, flow_store, crm=crm, erp=erp, parties=sides)
+    assert flow.run(RunOptions(period="2026-10")).errors == []
+    assert crm.phase_fields == ["phase"]
+    assert [(e.project, e.phase, e.minutes) for e, _ in erp.timesheet.values()] == [
+        ("Rollout", None, 180)
+    ]
+    with pytest.raises(ValueError, match="phase_field"):
+        TimeAggregationConfig(name="hours", phase_field="Phase Feld")
+
+
+def _as_before_phases(store: Store) -> None:
+    """Booked items as a version without phases left them: no ``phases`` in their data."""
+    with store.begin() as conn:
+        for item in list_items(conn, "hours", limit=None):
+            data = {k: v for k, v in item.data.items() if k != "phases"}
+            conn.execute(update(flow_items).where(flow_items.c.id == item.id).values(data=data))
+
+
+def test_a_period_booked_without_phases_is_not_booked_again_by_phase(
+    systems: tuple[FakeCrm, FakeErp, TimeAggregation],
+) -> None:
+    """Upgrading from a version without phases (or turning ``phases`` on) regroups nothing
+    already booked: October stays one line, late October time corrects it, November is
+    booked by phase."""
+    crm, erp, flow = systems
+    flow.config = flow.config.model_copy(update={"phases": False})
+    crm.entries = [entry(1, 90).model_copy(update={"phase": p}) for p in ("Design", "Build")]
+    assert flow.run(RunOptions(period="2026-10")).errors == []
+    _as_before_phases(flow.store)
+    flow.config = flow.config.model_copy(update={"phases": True})
+    crm.entries += [
+        entry(30, 15).model_copy(update={"phase": "Design"}),  # late, for October
+        *(entry(2, 60, month=11).model_copy(update={"phase": p}) for p in ("Design", "Build")),
+    ]
+    assert flow.run(RunOptions(period="2026-11")).errors == []
+    assert sorted((e.phase or "", e.minutes, e.description) for e, _ in erp.timesheet.values()) == [
+        ("", 15, "CRM correction 2026-10"),
+        ("", 180, "CRM time 2026-10"),
+        ("Build", 60, "CRM time 2026-11 phase Build"),
+        ("Design", 60, "CRM time 2026-11 phase Design"),
+    ]
+    assert flow.run(RunOptions(period="2026-11")).transitions == 0
+
+
+def test_a_period_booked_by_phase_stays_by_phase_when_phases_are_turned_off(
+    systems: tuple[FakeCrm, FakeErp, TimeAggregation],
+) -> None:
+    crm, erp, flow = systems
+    crm.entries = [
+        entry(1, 90).model_copy(update={"phase": "Design"}),
+        entry(1, 30),  # no task: the project's own line, booked by phase all the same
+    ]
+    assert flow.run(RunOptions(period="2026-10")).errors == []
+    flow.config = flow.config.model_copy(update={"phases": False})
+    crm.entries += [
+        entry(31, 10).model_copy(update={"phase": "Design"}),
+        *(entry(2, 60, month=11).model_copy(update={"phase": p}) for p in ("Design", "Build")),
+    ]
+    assert flow.run(RunOptions(period="2026-11")).errors == []
+    assert sorted((e.phase or "", e.minutes, e.description) for e, _ in erp.timesheet.values()) == [
+        ("", 30, "CRM time 2026-10"),
+        ("", 120, "CRM time 2026-11"),
+        ("Design", 10, "CRM correction 2026-10 phase Design"),
+        ("Design", 90, "CRM time 2026-10 phase Design"),
+    ]

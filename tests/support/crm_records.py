@@ -138,10 +138,29 @@ def new_project(crm: BottleCrmConnector, account_id: str, name: str) -> str:
     return _created_id(body, "project", "id")
 
 
+def new_task(crm: BottleCrmConnector, project_id: str, title: str, **custom_fields: str) -> str:
+    """A task on the project (BottleCRM's create reply has no id: it is looked up by title)."""
+    crm.client.post(
+        "/api/tasks/",
+        {"title": title, "status": "New", "priority": "Medium", "project": project_id,
+         "custom_fields": custom_fields},
+    )  # fmt: skip
+    found = crm.client.get("/api/tasks/", {"project": project_id, "title": title, "slim": "true"})
+    [task] = [t for t in found["tasks"] if t["title"] == title]
+    return str(task["id"])
+
+
 def log_time(
-    crm: BottleCrmConnector, project_id: str, started: str, minutes: int, text: str
+    crm: BottleCrmConnector,
+    project_id: str,
+    started: str,
+    minutes: int,
+    text: str,
+    *,
+    task: str | None = None,
 ) -> str:
-    """Log ``minutes`` of billable time on a project, starting at ``started`` (ISO, UTC)."""
+    """Log ``minutes`` of billable time on a project (and one of its tasks), starting at
+    ``started`` (ISO, UTC)."""
     begin = datetime.fromisoformat(started)
     end = begin + timedelta(minutes=minutes)
     body = crm.client.post(
@@ -151,6 +170,7 @@ def log_time(
             "ended_at": end.isoformat().replace("+00:00", "Z"),
             "description": text,
             "billable": True,
+            "task": task,
         },
     )
     return _created_id(body)

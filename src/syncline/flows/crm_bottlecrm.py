@@ -444,13 +444,8 @@ class BottleCrmSide:
                     found[str(row["id"])] = _positions(native, period)
         return found
 
-    def time_entries(self) -> list[TimeEntry]:
-        return [
-            r.data
-            for page in self.connector.scan("time_entry")
-            for r in page
-            if isinstance(r.data, TimeEntry)
-        ]
+    def time_entries(self, phase_field: str | None = None) -> list[TimeEntry]:
+        return [e for page in self.connector.time_entries.scan(phase_field) for _, e in page]
 
     def set_erp_number(self, account_id: str, number: str) -> str | None:
         current = self.account(account_id)

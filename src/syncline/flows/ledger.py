@@ -109,9 +109,9 @@ def open_items(conn: Connection, flow_name: str, final_states: Sequence[str]) ->
 
 
 def list_items(
-    conn: Connection, flow_name: str, state: str | None = None, limit: int = 100
+    conn: Connection, flow_name: str, state: str | None = None, limit: int | None = 100
 ) -> list[FlowItem]:
-    """Items of the flow, newest first, optionally in one state."""
+    """Items of the flow, newest first, optionally in one state (all with ``limit`` None)."""
     query = (
         select(flow_items)
         .where(flow_items.c.flow_name == flow_name)

@@ -141,8 +141,9 @@ class CrmSide(Protocol):
     def service_agreements(self) -> dict[str, list[ServiceAgreement]]:
         """Every service agreement by id, as its billable positions (one per line)."""
 
-    def time_entries(self) -> list[TimeEntry]:
-        """Every finished time entry (on cases and projects)."""
+    def time_entries(self, phase_field: str | None = None) -> list[TimeEntry]:
+        """Every finished time entry (on cases and projects). ``phase`` is the task the time
+        was logged on: its title, or with ``phase_field`` its value of that custom field."""
 
     def set_erp_number(self, account_id: str, number: str) -> str | None:
         """Write the ERP debtor number onto the account; returns the number it had before."""
@@ -201,7 +202,8 @@ class ErpSide(Protocol):
         """The id of the timesheet line booked earlier with ``marker``."""
 
     def book_time(self, entry: TimeEntry, marker: str) -> str:
-        """Book ``entry`` (party, project, day, minutes) as a timesheet line; returns its id."""
+        """Book ``entry`` (party, project, day, minutes) as a timesheet line, on the project's
+        sub-work named like ``entry.phase`` where there is one; returns its id."""
 
     def products(self, product_ids: Sequence[str]) -> dict[str, Product]:
         """Products by id (missing ids left out)."""

@@ -12,6 +12,14 @@ correction line, dated in that run's period, so a closed period is never rewritt
 booking carries a marker (``syncline:<flow>:<group>:<n>``) and is looked up before it is
 made, so no booking happens twice. Time on cases goes to the ERP project named by
 ``case_project``; removed entries after booking need a manual correction in the ERP.
+
+The phase is the CRM task the time was logged on (its title, or its ``phase_field`` custom
+field); each phase of a project is its own group and line, booked on the ERP project's
+sub-work named like the phase where there is one, else on the project with the phase in the
+line's description. ``phases: false`` sums a project's time on one line. A period of a
+customer's project keeps the grouping it was first booked with (``phases`` in its items'
+data; none before phases were read): switching ``phases``, or upgrading from a version
+without phases, never books a booked period's time again under other groups.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from datetime import date
 from enum import StrEnum
 
 from syncline.flows.base import Candidate, Flow, RunOptions
-from syncline.flows.ledger import FlowItem
+from syncline.flows.ledger import FlowItem, list_items
 from syncline.flows.linking import MapSides, linked_id
 from syncline.flows.machine import Advance, Change, FlowError, Outcome, StateMachine, Wait, step
 from syncline.flows.periods import parse_period, period_of, previous_period
@@ -46,6 +54,11 @@ def group_key(period: str, account: str, project: str | None, phase: str | None)
 
 def _part(value: str) -> str | None:
     return None if value == "-" else value
+
+
+def _project_of(key: str) -> str:
+    """The ``period|account|project`` part of a group key: what one grouping covers."""
+    return key.rsplit("|", 1)[0]
 
 
 class TimeAggregation(Flow):
@@ -78,6 +91,7 @@ class TimeAggregation(Flow):
         self.today = today
         self.period = previous_period(today or date.today())
         self._sums: dict[str, int] = {}
+        self._phased: dict[str, bool] = {}  # grouping of each booked period|account|project
 
     def _counted(self, entry: TimeEntry) -> bool:
         return entry.party_id is not None and (entry.billable or not self.config.billable_only)
@@ -85,16 +99,32 @@ class TimeAggregation(Flow):
     def discover(self, options: RunOptions) -> Iterable[Candidate]:
         self.period = options.period or previous_period(self.today or date.today())
         last_day = parse_period(self.period)[1]
+        self._phased = self._booked_groupings()
         sums: dict[str, int] = defaultdict(int)
-        for entry in self.crm.time_entries():
+        for entry in self.crm.time_entries(self.config.phase_field):
             if self._counted(entry) and entry.work_date <= last_day:
                 assert entry.party_id is not None
-                key = group_key(
-                    period_of(entry.work_date), entry.party_id, entry.project, entry.phase
-                )
-                sums[key] += entry.minutes
+                period = period_of(entry.work_date)
+                whole = _project_of(group_key(period, entry.party_id, entry.project, None))
+                phased = self._phased.get(whole, self.config.phases)
+                phase = entry.phase if phased else None
+                sums[group_key(period, entry.party_id, entry.project, phase)] += entry.minutes
         self._sums = dict(sums)
         return [Candidate(key, {"minutes": minutes}) for key, minutes in sorted(sums.items())]
+
+    def _booked_groupings(self) -> dict[str, bool]:
+        """Whether each period|account|project booked so far was booked by phase; one booked
+        without (or before phases were read) stays without."""
+        phased: dict[str, bool] = {}
+        with self.store.begin() as conn:
+            items = list_items(conn, self.name, limit=None)
+        for item in items:
+            if int(item.data.get("booked_minutes") or 0) or item.data.get("bookings"):
+                whole = _project_of(item.key)
+                by_phase = _part(item.key.rsplit("|", 1)[1]) is not None
+                by_phase = by_phase or bool(item.data.get("phases", False))
+                phased[whole] = phased.get(whole, True) and by_phase
+        return phased
 
     @step(S.PENDING)
     def book(self, item: FlowItem) -> Outcome:
@@ -121,7 +151,8 @@ class TimeAggregation(Flow):
         return Advance(
             S.BOOKED,
             {"booked_minutes": total, "bookings": bookings + 1,
-             "lines": [*item.data.get("lines", []), line]},
+             "lines": [*item.data.get("lines", []), line],
+             "phases": self._phased.get(_project_of(item.key), self.config.phases)},
             detail=f"booked {delta} min of {item.key}"
             + (" as a correction" if bookings else "")
             + f" on {self.period}",
@@ -139,6 +170,7 @@ class TimeAggregation(Flow):
         return TimeEntry(
             party_id=erp_party,
             project=name,
+            phase=_part(phase),
             work_date=parse_period(self.period)[1],
             minutes=minutes,
             description=f"CRM {what} {period}{phase_text}",

@@ -139,6 +139,17 @@ class TimeAggregationConfig(FlowBase):
         description="ERP project for time logged on cases ({customer}: the ERP party's name).",
     )
     billable_only: bool = Field(default=True, description="Only billable entries are summed.")
+    phases: bool = Field(
+        default=True,
+        description="Sum and book each phase of a project on its own line, on the ERP "
+        "project's sub-work of the same name where there is one; false: one line per project.",
+    )
+    phase_field: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_\-]+$",
+        description="Custom field of CRM tasks naming the phase of the time logged on them "
+        "(a dropdown, so small tasks share a phase); unset: the task's title is the phase.",
+    )
 
 
 class ServiceBillingConfig(FlowBase):

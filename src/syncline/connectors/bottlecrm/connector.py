@@ -92,7 +92,7 @@ class BottleCrmConnector:
                     EntitySupport(r.entity, r.capture, r.writable, r.unstored)
                     for r in self.resources.values()
                 ),
-                EntitySupport(TIME_ENTRY, frozenset({Capture.SCAN}), unstored=frozenset({"phase"})),
+                EntitySupport(TIME_ENTRY, frozenset({Capture.SCAN})),
             ),
             read_batch_size=settings.page_size,
             write_batch_size=100,

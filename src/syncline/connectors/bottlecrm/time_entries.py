@@ -7,12 +7,17 @@ Only stopped entries are reported (a running timer has no duration yet). Entries
 webhooks: scan only, versioned by ``updated_at``.
 
 ``party_id`` is the account of the entry's case or project, ``project`` the project's name,
-``employee`` the e-mail of the person who logged the time; ``phase`` is not stored.
+``employee`` the e-mail of the person who logged the time. ``phase`` is the task the time was
+logged on: BottleCRM lets project time name one of the project's tasks (case time cannot),
+and has no phase, milestone or activity type of its own. By default the phase is the task's
+title; with ``phase_field`` it is the task's value of that custom field (tasks carry custom
+fields, time entries do not), so many small tasks can share one phase. Time on no task, or on
+a task without that value, has no phase.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from syncline.connectors.bottlecrm.client import BottleCrmClient, Json, ListShape, dig
@@ -22,6 +27,7 @@ from syncline.model import TimeEntry
 ENTITY = "time_entry"
 CASES_SHAPE = (ListShape(("cases",), count=("cases_count",)),)
 PROJECTS_SHAPE = (ListShape(("projects",), count=("count",)),)
+TASKS_SHAPE = (ListShape(("tasks",), count=("tasks_count",)),)
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,12 @@ class EntryOwner:
     project: str | None = None
 
 
-def time_entry_from_native(record: Json, owner: EntryOwner) -> TimeEntry | None:
-    """A stopped BottleCRM time entry as a canonical TimeEntry; None for a running timer."""
+def time_entry_from_native(
+    record: Json, owner: EntryOwner, phase: str | None = None
+) -> TimeEntry | None:
+    """A stopped BottleCRM time entry as a canonical TimeEntry; None for a running timer.
+
+    ``phase`` is the phase of the entry's task (see :class:`TaskPhases`)."""
     started = parse_time(record.get("started_at"))
     minutes = record.get("duration_minutes")
     if started is None or record.get("ended_at") in (None, "") or minutes is None:
@@ -44,6 +54,7 @@ def time_entry_from_native(record: Json, owner: EntryOwner) -> TimeEntry | None:
     return TimeEntry(
         party_id=owner.party_id,
         project=owner.project,
+        phase=clean(phase),
         case_id=owner.case_id,
         work_date=started.date(),
         minutes=int(minutes),
@@ -52,6 +63,38 @@ def time_entry_from_native(record: Json, owner: EntryOwner) -> TimeEntry | None:
         employee=clean(email),
         recorded_at=parse_time(record.get("created_at")),
     )
+
+
+class TaskPhases:
+    """The phase of each task time is logged on, read once per scan.
+
+    Without ``phase_field`` the phase is the task's title (one listing of all tasks, made the
+    first time a task is asked for); with it, the task's value of that custom field (one
+    detail read per task, as BottleCRM's task list leaves the custom fields out).
+    """
+
+    def __init__(self, client: BottleCrmClient, phase_field: str | None = None) -> None:
+        self.client = client
+        self.phase_field = phase_field
+        self._known: dict[str, str | None] = {}
+        self._listed = False
+
+    def of(self, task_ids: Collection[str]) -> dict[str, str | None]:
+        """The phase of each task (None: the task is gone or names no phase)."""
+        wanted = [t for t in task_ids if t not in self._known]
+        if wanted and self.phase_field is None and not self._listed:
+            self._listed = True
+            for page in self.client.pages("/api/tasks/", TASKS_SHAPE, {"slim": "true"}):
+                self._known.update({str(t["id"]): clean(t.get("title")) for t in page})
+        elif wanted and self.phase_field is not None:
+            found = self.client.map_concurrently(self._field_of, wanted)
+            self._known.update(zip(wanted, found, strict=True))
+        return {t: self._known.get(t) for t in task_ids}
+
+    def _field_of(self, task_id: str) -> str | None:
+        body = self.client.get_optional(f"/api/tasks/{task_id}/")
+        values = dig(body, ("task_obj", "custom_fields"))
+        return clean(values.get(self.phase_field)) if isinstance(values, dict) else None
 
 
 class TimeEntryReader:
@@ -84,27 +127,34 @@ class TimeEntryReader:
                 )
         return found
 
-    def _entries(self, owner: EntryOwner) -> list[tuple[Json, TimeEntry]]:
+    def _rows(self, owner: EntryOwner) -> list[tuple[Json, EntryOwner]]:
         body = self.client.request("GET", owner.path, missing_ok=True) or {}
         rows = body.get("results")
-        result = []
-        for row in rows if isinstance(rows, list) else []:
-            entry = time_entry_from_native(row, owner)
-            if entry is not None:
-                result.append((row, entry))
-        return result
+        return (
+            [(row, owner) for row in rows if isinstance(row, dict)]
+            if isinstance(rows, list)
+            else []
+        )
 
-    def scan(self) -> Iterator[list[tuple[Json, TimeEntry]]]:
-        """Pages of (native row, canonical entry), one page per batch of owners."""
+    def scan(self, phase_field: str | None = None) -> Iterator[list[tuple[Json, TimeEntry]]]:
+        """Pages of (native row, canonical entry), one page per batch of owners.
+
+        ``phase_field``: the task custom field naming the phase (None: the task's title)."""
         owners = self.owners()
+        phases = TaskPhases(self.client, phase_field)
         step = max(self.client.settings.write_concurrency * 8, 1)
         for start in range(0, len(owners), step):
             batch = owners[start : start + step]
-            page = [
-                pair
-                for found in self.client.map_concurrently(self._entries, batch)
-                for pair in found
+            rows = [
+                pair for found in self.client.map_concurrently(self._rows, batch) for pair in found
             ]
+            names = phases.of({task for row, _ in rows if (task := id_of(row.get("task")))})
+            page = []
+            for row, owner in rows:
+                task = id_of(row.get("task"))
+                entry = time_entry_from_native(row, owner, names.get(task) if task else None)
+                if entry is not None:
+                    page.append((row, entry))
             if page:
                 yield page
 

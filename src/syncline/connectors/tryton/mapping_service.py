@@ -2,7 +2,8 @@
 
 - ServiceCase -> ``sale.complaint`` on the order named by ``order_number`` (Tryton needs an
   origin); the complaint's number and state come back as ``erp_reference``/``erp_state``.
-- TimeEntry -> ``timesheet.line`` on the project (``project.work`` by name) of the employee
+- TimeEntry -> ``timesheet.line`` on the project (``project.work`` by name and party), or on
+  its sub-work named like the ``phase`` where there is one, of the employee
   (``company.employee`` by name, else the user's employee).
 - ServiceAgreement -> ``sale.subscription`` with one line of the subscription service whose
   product is ``product_id``; created as running when active.
@@ -127,6 +128,7 @@ def _origin_id(origin: Any, model: str) -> int | None:
 
 class TimeEntryMapping(EntityMapping):
     entity = "time_entry"
+    # phase: stored only as a sub-work of the project, where the ERP has one of that name
     unstored = frozenset({"phase", "case_id", "billable"})
     model = "timesheet.line"
     fields = ("date", "duration", "description", "employee", "work", "create_date", "write_date")
@@ -143,17 +145,24 @@ class TimeEntryMapping(EntityMapping):
                 {p for w in works.values() if (p := _origin_id(w.get("origin"), "project.work"))}
             )
         )
+        parents = self._projects(
+            sorted({int(p["parent"]) for p in projects.values() if p["parent"]})
+        )
         employees = self._employee_names(sorted({int(r["employee"]) for r in rows}))
         result: list[CanonicalEntity] = []
         for r in rows:
             project = projects.get(
                 _origin_id(works[int(r["work"])].get("origin"), "project.work") or 0, {}
             )
+            # A line on a sub-work: the sub-work is the phase of its parent project.
+            parent = parents.get(int(project.get("parent") or 0))
+            phase, project = (project.get("name"), parent) if parent else (None, project)
             duration = r.get("duration") or timedelta(0)
             result.append(
                 TimeEntry(
                     party_id=str_id(project.get("party")),
                     project=project.get("name") or works[int(r["work"])].get("name"),
+                    phase=phase,
                     work_date=r["date"],
                     minutes=round(duration.total_seconds() / 60),
                     description=r.get("description") or "",
@@ -163,7 +172,8 @@ class TimeEntryMapping(EntityMapping):
         return result
 
     def _projects(self, ids: Sequence[int]) -> dict[int, Row]:
-        return {int(p["id"]): p for p in self.client.read("project.work", ids, ["name", "party"])}
+        rows = self.client.read("project.work", ids, ["name", "party", "parent"])
+        return {int(p["id"]): p for p in rows}
 
     def _employee_names(self, ids: Sequence[int]) -> dict[int, str]:
         rows = self.client.read("company.employee", ids, ["party"])
@@ -186,10 +196,19 @@ class TimeEntryMapping(EntityMapping):
         return int(default)
 
     def _work(self, item: TimeEntry) -> int:
-        domain: list[Any] = [("name", "=", item.project), ("timesheet_works", "!=", None)]
+        project: list[Any] = [("name", "=", item.project)]
         if item.party_id:
-            domain.append(("party", "=", native_id(item.party_id, "party_id", self.system)))
-        rows = self.client.search_read("project.work", domain, ["timesheet_works"], limit=1)
+            project.append(("party", "=", native_id(item.party_id, "party_id", self.system)))
+        rows = []
+        if item.phase:
+            phase = [("name", "=", item.phase), ("timesheet_works", "!=", None)]
+            parent = [(f"parent.{field}", op, value) for field, op, value in project]
+            rows = self.client.search_read(
+                "project.work", [*phase, *parent], ["timesheet_works"], limit=1
+            )
+        if not rows:
+            domain = [*project, ("timesheet_works", "!=", None)]
+            rows = self.client.search_read("project.work", domain, ["timesheet_works"], limit=1)
         if not rows or not rows[0]["timesheet_works"]:
             raise PermanentError(
                 f"Tryton has no project {item.project!r} open for timesheets",
