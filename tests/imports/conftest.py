@@ -1,8 +1,9 @@
-"""A SQL-backed "crm" holding contacts, a state store, and a config file naming both."""
+"""A SQL-backed "crm" holding contacts (and, for tying, accounts), a state store, and a config
+file naming both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,16 +12,29 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Tab
 
 from syncline.cli import import_commands
 from syncline.cli.common import state as cli_state
+from syncline.connectors.base import (
+    Capabilities,
+    ChangeBatch,
+    Connector,
+    Cursor,
+    Delegating,
+    NativeRecord,
+    WriteOp,
+    WriteRequest,
+    WriteResult,
+)
 from syncline.connectors.sql import SqlConnector, SqlSettings
-from syncline.model import Contact
+from syncline.model import Contact, Party
 from syncline.store import Store
 
 CONTACT_COLUMNS = ("first_name", "last_name", "email", "phone", "mobile", "role", "language")
 
 
-def contact_system(url: str) -> SqlConnector:
-    """A contact table (unique e-mail, as many CRMs enforce) and its connector as ``crm``."""
+def contact_system(url: str, *, with_account: bool = False) -> SqlConnector:
+    """A contact table (unique e-mail, as many CRMs enforce) and its connector as ``crm``;
+    ``with_account``: a column ``account_id`` holds the contact's party."""
     engine = create_engine(url)
+    extra = [Column("account_id", String(20))] if with_account else []
     Table(
         "contacts",
         MetaData(),
@@ -34,19 +48,83 @@ def contact_system(url: str) -> SqlConnector:
         Column("language", String(10)),
         Column("active", Boolean, nullable=False, default=True),
         Column("modified_at", DateTime),
+        *extra,
     ).metadata.create_all(engine)
     engine.dispose()
-    return SqlConnector("crm", contact_settings(url))
+    return SqlConnector("crm", contact_settings(url, with_account=with_account))
 
 
-def contact_settings(url: str) -> SqlSettings:
+def contact_settings(url: str, *, with_account: bool = False) -> SqlSettings:
     columns = {c: c for c in (*CONTACT_COLUMNS, "active")}
+    if with_account:
+        columns["party_id"] = "account_id"
     return SqlSettings(
         url=url, table="contacts", entity="contact", modified_column="modified_at", columns=columns
     )
 
 
-def contacts_in(crm: SqlConnector) -> dict[str, Contact]:
+class CrmWithAccounts(Delegating):
+    """One system ``crm`` whose contacts and accounts (parties) are two SQL tables."""
+
+    def __init__(self, contacts: SqlConnector, accounts: SqlConnector) -> None:
+        super().__init__(contacts)
+        self.accounts = accounts
+        self.capabilities = Capabilities(
+            entities=(*contacts.capabilities.entities, *accounts.capabilities.entities)
+        )
+
+    def _of(self, entity: str) -> Connector:
+        return self.accounts if entity == "party" else self.inner
+
+    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
+        return self._of(entity).read_changes(entity, since, limit)
+
+    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
+        return self._of(entity).read(entity, native_ids)
+
+    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
+        return self._of(entity).write(entity, requests)
+
+    def list_ids(self, entity: str) -> list[str]:
+        return self._of(entity).list_ids(entity)
+
+    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
+        return self._of(entity).scan(entity)
+
+    def close(self) -> None:
+        self.inner.close()
+        self.accounts.close()
+
+
+def crm_with_accounts(folder: Path) -> CrmWithAccounts:
+    """Contacts with an ``account_id`` column and an ``accounts`` table, as system ``crm``."""
+    url = f"sqlite:///{folder / 'crm.db'}"
+    contacts = contact_system(url, with_account=True)
+    engine = create_engine(url)
+    Table(
+        "accounts",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", String(200), nullable=False),
+        Column("active", Boolean, nullable=False, default=True),
+    ).metadata.create_all(engine)
+    engine.dispose()
+    columns = {"name": "name", "active": "active"}
+    accounts = SqlConnector(
+        "crm", SqlSettings(url=url, table="accounts", entity="party", columns=columns)
+    )
+    return CrmWithAccounts(contacts, accounts)
+
+
+def add_account(crm: Connector, name: str, *, active: bool = True) -> str:
+    """A party (account) in ``crm``; its native id."""
+    data = Party(name=name, active=active)
+    (result,) = crm.write("party", [WriteRequest(WriteOp.CREATE, "party", name, data=data)])
+    assert result.native_id is not None, result.error
+    return result.native_id
+
+
+def contacts_in(crm: Connector) -> dict[str, Contact]:
     return {
         r.native_id: r.data
         for page in crm.scan("contact")
@@ -55,9 +133,7 @@ def contacts_in(crm: SqlConnector) -> dict[str, Contact]:
     }
 
 
-def add_contact(crm: SqlConnector, **values: str) -> str:
-    from syncline.connectors.base import WriteOp, WriteRequest
-
+def add_contact(crm: Connector, **values: str) -> str:
     request = WriteRequest(WriteOp.CREATE, "contact", "seed", data=Contact.parse(values))
     (result,) = crm.write("contact", [request])
     assert result.native_id is not None
@@ -67,6 +143,14 @@ def add_contact(crm: SqlConnector, **values: str) -> str:
 @pytest.fixture
 def crm(tmp_path: Path) -> SqlConnector:
     return contact_system(f"sqlite:///{tmp_path / 'crm.db'}")
+
+
+@pytest.fixture
+def accounts_crm(tmp_path: Path) -> Iterator[CrmWithAccounts]:
+    """A CRM holding contacts and accounts."""
+    crm = crm_with_accounts(tmp_path)
+    yield crm
+    crm.close()
 
 
 @pytest.fixture

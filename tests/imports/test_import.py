@@ -11,6 +11,7 @@ import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from syncline.connectors.base import Connector
 from syncline.connectors.sql import SqlConnector
 from syncline.imports import ContactImport, ReviewApplier
 from syncline.imports.reviewfile import read_review_file
@@ -30,7 +31,7 @@ SCORES = {
 
 
 def importer(
-    state: Store, crm: SqlConnector, checkpoint: Callable[[str], None] | None = None
+    state: Store, crm: Connector, checkpoint: Callable[[str], None] | None = None
 ) -> ContactImport:
     return ContactImport(state, crm, matcher=ScriptedMatcher(SCORES), checkpoint=checkpoint)
 

@@ -15,7 +15,7 @@ from syncline.cli import app
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.demo.bottlecrm import CrmInstance
-from syncline.model import Contact
+from syncline.model import Contact, Party
 from tests.support.live_systems import bottlecrm_connector, running_bottlecrm
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
@@ -103,3 +103,47 @@ def test_outlook_export_is_imported_with_rejects_review_and_no_second_copy(
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 1, again.output  # the bad row is still bad
     assert len(_contacts(connector, tag)) == 3, "a second import creates nothing"
+
+
+def test_an_imported_contact_lands_under_the_account_of_its_company(
+    tmp_path: Path,
+    crm: tuple[CrmInstance, BottleCrmConnector],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    instance, connector = crm
+    tag = uuid.uuid4().hex[:8]
+    account = Party(name=f"Fjellvik {tag} AS")
+    [made] = connector.write(
+        "party", [WriteRequest(WriteOp.CREATE, "party", f"account-{tag}", data=account)]
+    )
+    assert made.ok and made.native_id is not None, made.error
+    rows = [
+        f"Solveig;Berg;FJELLVIK {tag};solveig.{tag}@fjellvik.no;;",  # line 2: the account
+        f"Arne;Strand;Strand {tag} GmbH;arne.{tag}@strand.de;;",  # line 3: no such account
+    ]
+    source = tmp_path / "outlook.csv"
+    source.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("cp1252"))
+    config = _config(tmp_path, instance, monkeypatch)
+    args = ["-c", str(config), "import", "contacts", str(source), "--into", "crm", "-q"]
+
+    first = CliRunner().invoke(app, args)
+
+    assert first.exit_code == 0, first.output
+    output = " ".join(first.output.split())
+    assert "tied to their company's party (crm account): 1" in output
+    not_found = "company not found in crm, created without a party: 1 contact(s), 1 company:"
+    assert f"{not_found} Strand {tag} GmbH" in output
+    by_email = {c.email: (i, c) for i, c in _contacts(connector, tag).items()}
+    solveig_id, solveig = by_email[f"solveig.{tag}@fjellvik.no"]
+    assert solveig.party_id == made.native_id
+    assert by_email[f"arne.{tag}@strand.de"][1].party_id is None
+    # BottleCRM itself shows her under the account (the contact's primary account)
+    detail = connector.client.get(f"/api/contacts/{solveig_id}/")["contact_obj"]
+    account_ref = detail["account"]
+    assert (
+        str(account_ref["id"] if isinstance(account_ref, dict) else account_ref) == made.native_id
+    )
+
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert len(_contacts(connector, tag)) == 2, "a second import creates nothing"

@@ -10,7 +10,14 @@ from rich.table import Table
 
 from syncline.cli.common import ConfigOption, JsonOption, console, emit, err_console, open_runtime
 from syncline.cli.load_commands import RichProgress
-from syncline.imports import ContactImport, ImportFileError, ImportReport, ReviewApplier
+from syncline.imports import (
+    CompanyTies,
+    ContactImport,
+    ImportFileError,
+    ImportReport,
+    ReviewApplier,
+)
+from syncline.imports.companies import shorten
 from syncline.mapping import MatchThresholds, SynclineConfig
 
 import_app = typer.Typer(
@@ -31,6 +38,47 @@ def _fail(exc: ImportFileError) -> typer.Exit:
     err_console.print(f"[red]error:[/red] {exc}", highlight=False)
     err_console.print("Nothing was imported.", highlight=False)
     return typer.Exit(2)
+
+
+NoCompanyLink = Annotated[
+    bool,
+    typer.Option(
+        "--no-company-link",
+        help="Do not tie contacts to the party (CRM account) of their company.",
+    ),
+]
+
+
+def print_company_ties(ties: CompanyTies, *, dry_run: bool = False) -> None:
+    """How contacts were (or would be) tied to the party of their company."""
+    verb = "would be " if dry_run else ""
+    system = ties.system or "the target"
+    if ties.tied:
+        console.print(
+            f"{verb}tied to their company's party ({system} account): {ties.tied}",
+            highlight=False,
+        )
+    if ties.not_found:
+        rows = sum(ties.not_found.values())
+        console.print(
+            f"company not found in {system}, {verb}created without a party: {rows} contact(s), "
+            f"{len(ties.not_found)} compan{'y' if len(ties.not_found) == 1 else 'ies'}: "
+            f"{shorten(list(ties.not_found))}",
+            highlight=False,
+        )
+    for company, candidates in list(ties.ambiguous.items())[:10]:
+        console.print(
+            f"company {company!r} matches several {system} parties, not tied: "
+            f"{shorten(candidates, shown=5)}",
+            highlight=False,
+        )
+    if len(ties.ambiguous) > 10:
+        console.print(f"  ... and {len(ties.ambiguous) - 10} more ambiguous", highlight=False)
+    if ties.kept:
+        console.print(
+            f"merged into contacts that have a party already (kept): {ties.kept}",
+            highlight=False,
+        )
 
 
 def print_import_summary(report: ImportReport) -> None:
@@ -61,6 +109,11 @@ def print_import_summary(report: ImportReport) -> None:
             f"{', '.join(report.matching_only)}",
             highlight=False,
         )
+    if report.companies.off is not None and "company" in report.matching_only:
+        console.print(
+            f"contacts not tied to their company: {report.companies.off}", highlight=False
+        )
+    print_company_ties(report.companies, dry_run=report.dry_run)
     if report.blank_lines:
         console.print(f"blank rows skipped: {len(report.blank_lines)}", highlight=False)
     for row in sorted(report.rejected, key=lambda r: r.line)[:20]:
@@ -100,13 +153,15 @@ def contacts(  # noqa: PLR0917 - Typer options
         float | None, typer.Option("--review", min=0, max=1, help="Review from this score.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count only.")] = False,
+    no_company_link: NoCompanyLink = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import contacts; duplicates go to a review file, bad rows to a rejects file.
 
-    Importing the same file again creates nothing twice.
+    Importing the same file again creates nothing twice. Each contact is tied to the party
+    (CRM account) whose name is its company's, when exactly one is.
     """
     if file_format not in (None, "csv", "xlsx", "vcard"):
         raise typer.BadParameter("--format must be csv, xlsx or vcard")
@@ -120,7 +175,11 @@ def contacts(  # noqa: PLR0917 - Typer options
         try:
             with RichProgress(err_console, enabled=not (quiet or as_json)) as progress:
                 importer = ContactImport(
-                    runtime.store, connector, thresholds=thresholds, progress=progress
+                    runtime.store,
+                    connector,
+                    thresholds=thresholds,
+                    progress=progress,
+                    company_link=not no_company_link,
                 )
                 report = importer.run(
                     file,
@@ -141,13 +200,17 @@ def contacts(  # noqa: PLR0917 - Typer options
 @import_app.command("review")
 def review_command(
     file: Annotated[Path, typer.Argument(help="A review file written by 'import contacts'.")],
+    no_company_link: NoCompanyLink = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Apply the decisions of a review file (merge ID / create / skip per group)."""
     with open_runtime(config) as runtime:
         try:
-            outcome = ReviewApplier(runtime.store, runtime.connector).apply(file)
+            applier = ReviewApplier(
+                runtime.store, runtime.connector, company_link=not no_company_link
+            )
+            outcome = applier.apply(file)
         except ImportFileError as exc:
             raise _fail(exc) from None
 
@@ -164,6 +227,7 @@ def review_command(
                     "'syncline load --map NAME' again to carry them out",
                     highlight=False,
                 )
+            print_company_ties(outcome.companies)
             for line, message in outcome.problems:
                 console.print(f"  [yellow]line {line}[/yellow]: {message}", highlight=False)
 
@@ -176,4 +240,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-__all__ = ["contacts", "print_import_summary", "register", "review_command", "thresholds_for"]
+__all__ = [
+    "contacts",
+    "print_company_ties",
+    "print_import_summary",
+    "register",
+    "review_command",
+    "thresholds_for",
+]

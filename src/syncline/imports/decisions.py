@@ -4,7 +4,8 @@ Each decided group is looked up in the review queue by its key (the row's finger
 the values created are the ones validated at import time, whatever else was edited in the
 file. Creates and skips are applied before merges, so that ``merge line:N`` finds row N
 created when both are decided in the same file. Applying a file again changes nothing:
-decided groups are skipped.
+decided groups are skipped. Contacts created or merged are tied to the party of their
+company as at import time (:mod:`.companies`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import Connector
+from syncline.imports.companies import CompanyLinker, CompanyTies
 from syncline.imports.reviewfile import (
     GroupDecision,
     ReviewCandidate,
@@ -36,7 +38,7 @@ class ReviewOutcome:
     """What applying a review file did; ``problems`` are ``(line in the file, message)``.
 
     ``recorded`` counts decisions on initial-load items: they are stored, and the next
-    ``syncline load`` carries them out."""
+    ``syncline load`` carries them out. ``companies``: how contacts were tied to parties."""
 
     created: int = 0
     recorded: int = 0
@@ -45,6 +47,7 @@ class ReviewOutcome:
     already_decided: int = 0
     undecided: int = 0
     problems: list[tuple[int, str]] = field(default_factory=list)
+    companies: CompanyTies = field(default_factory=CompanyTies)
 
 
 def _candidate(items: list[ReviewItem], ref: str) -> ReviewItem | None:
@@ -114,7 +117,8 @@ def _items(conn: Connection, key: str, state: str | None) -> list[ReviewItem]:
 
 
 class ReviewApplier:
-    """Applies review-file decisions; ``connector_for(system)`` gives the target connector."""
+    """Applies review-file decisions; ``connector_for(system)`` gives the target connector.
+    With ``company_link`` (the default) contacts are tied to their company's party."""
 
     def __init__(
         self,
@@ -122,14 +126,26 @@ class ReviewApplier:
         connector_for: Callable[[str], Connector],
         *,
         actor: str = "import review",
+        company_link: bool = True,
     ) -> None:
         self.store = store
         self.connector_for = connector_for
         self.actor = actor
+        self.company_link = company_link
+        self._linkers: dict[str, CompanyLinker] = {}
+
+    def _linker(self, connector: Connector, ties: CompanyTies) -> CompanyLinker:
+        """One linker per system, so that its parties are read once per file."""
+        if connector.system not in self._linkers:
+            self._linkers[connector.system] = CompanyLinker(
+                connector, enabled=self.company_link, ties=ties
+            )
+        return self._linkers[connector.system]
 
     def apply(self, path: Path) -> ReviewOutcome:
         decisions, problems, groups = read_review_file(path)
         outcome = ReviewOutcome(problems=list(problems))
+        self._linkers.clear()
         order = sorted(decisions, key=lambda d: (d.action == "merge", d.file_line))
         for decision in order:
             with self.store.begin() as conn:
@@ -175,7 +191,8 @@ class ReviewApplier:
             return
         system = first.map_name.split(":", 1)[1]
         connector = self.connector_for(system)
-        writer = ContactWriter(self.store, connector, source, self.actor, no_checkpoint)
+        companies = self._linker(connector, out.companies)
+        writer = ContactWriter(self.store, connector, source, self.actor, no_checkpoint, companies)
         row = ImportRow.from_values(int(first.details.get("line", 0)), first.details["values"])
         if decision.action == "skip":
             self._decide(first, "skip")

@@ -7,7 +7,8 @@
    earlier follow the decision; rows waiting for a decision keep waiting.
 4. The rest are checked for duplicates within the file and against the target's contacts
    (:mod:`.duplicates`): merged when certain, held for review in the grey zone, else created.
-5. Rows in doubt are written to the review file and the review queue.
+5. Contacts created or merged are tied to the party of their company (:mod:`.companies`).
+6. Rows in doubt are written to the review file and the review queue.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syncline.connectors.base import Connector, WriteOp
+from syncline.connectors.base import Connector, NativeRecord, WriteOp
 from syncline.errors import ConfigError
+from syncline.imports.companies import CompanyLinker, CompanyTies
 from syncline.imports.duplicates import Candidate, find_duplicates
 from syncline.imports.reviewfile import (
     ReviewCandidate,
@@ -33,6 +35,7 @@ from syncline.load.inventory import read_side
 from syncline.load.report import NoProgress, Progress
 from syncline.mapping import MatchThresholds
 from syncline.matching import Matcher
+from syncline.model import Contact
 from syncline.store import Store
 from syncline.store.reviews import NewReview, ReviewItem, add_reviews, reviews_for_groups
 
@@ -61,6 +64,7 @@ class ImportReport:
     blank_lines: list[int] = field(default_factory=list)
     rejects_file: str | None = None
     review_file: str | None = None
+    companies: CompanyTies = field(default_factory=CompanyTies)
     seconds: float = 0.0
 
 
@@ -86,6 +90,7 @@ class ContactImport:
         checkpoint: Callable[[str], None] | None = None,
         matcher: Matcher | None = None,
         actor: str = "import",
+        company_link: bool = True,
     ) -> None:
         if not connector.capabilities.can_write(ENTITY, WriteOp.CREATE):
             raise ConfigError(
@@ -98,6 +103,7 @@ class ContactImport:
         self.progress = progress or NoProgress()
         self.checkpoint = checkpoint or no_checkpoint
         self.actor = actor
+        self.company_link = company_link
 
     @property
     def map_name(self) -> str:
@@ -123,8 +129,11 @@ class ContactImport:
             rows=len(parsed.rows) + len(parsed.rejected), rejected=list(parsed.rejected),
             ignored_columns=parsed.ignored_columns, blank_lines=parsed.blank_lines,
         )  # fmt: skip
-        report.matching_only = matching_only(parsed.rows)
-        writer = ContactWriter(self.store, self.connector, path.name, self.actor, self.checkpoint)
+        companies = CompanyLinker(self.connector, enabled=self.company_link, ties=report.companies)
+        report.matching_only = matching_only(parsed.rows, companies_tied=companies.off is None)
+        writer = ContactWriter(
+            self.store, self.connector, path.name, self.actor, self.checkpoint, companies
+        )
         unique: dict[str, ImportRow] = {}
         for row in parsed.rows:
             if row.fingerprint in unique:
@@ -178,7 +187,9 @@ class ContactImport:
         ]
         held += [fresh[i] for i in findings.review]
         row_merges = [(fresh[i], fresh[root], s) for i, (root, s) in findings.merge_row.items()]
+        companies.prepare([*create, *(row for row, _ in merges)], self.progress)
         if dry_run:
+            companies.preview(create, [(row, _contact(existing.get(nid))) for row, nid in merges])
             report.created = len(create)
             report.merged_into_existing = len(merges)
             report.merged_in_file += len(row_merges)
@@ -275,11 +286,17 @@ class ContactImport:
         return [group_of(items) for fp in fingerprints if (items := open_items(found, fp))]
 
 
-def matching_only(rows: list[ImportRow]) -> list[str]:
+def _contact(record: NativeRecord | None) -> Contact | None:
+    return record.data if record is not None and isinstance(record.data, Contact) else None
+
+
+def matching_only(rows: list[ImportRow], *, companies_tied: bool = False) -> list[str]:
     """Values of the file that a canonical contact has no field for: they help to find
-    duplicates (and are shown in review files) but are not written to the target."""
+    duplicates (and are shown in review files) but are not written to the target. With
+    ``companies_tied`` the company is not among them: it ties the contact to its party."""
     found: list[str] = []
-    for name in ("company", "street", "postal_code", "city", "country"):
+    names = ("company", "street", "postal_code", "city", "country")
+    for name in names[1:] if companies_tied else names:
         if any(getattr(r, name) for r in rows):
             found.append(name)
     if any(len(r.emails) > 1 for r in rows):

@@ -5,6 +5,10 @@ row's fingerprint, side b: the record in the target). The link is stored *before
 is written and completed after; a rerun finds a link waiting for its id, looks for the record
 the interrupted write made, and only writes again when there is none. So importing the same
 file twice, or again after a crash, creates nothing twice.
+
+With a :class:`~syncline.imports.companies.CompanyLinker` the contact written is tied to the
+party of the row's company (the row and its fingerprint stay as they are), and a merge fills
+an empty party.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from syncline.connectors.base import Connector, NativeRecord, WriteOp, WriteRequest
+from syncline.imports.companies import CompanyLinker, CompanyMatch
 from syncline.imports.rows import ImportRow, RejectedRow
 from syncline.model import Contact
 from syncline.store import Store
@@ -46,26 +51,36 @@ def same_contact(row: Contact, record: Contact) -> bool:
 
 
 def fill_empty(record: Contact, row: Contact) -> tuple[Contact, set[str]]:
-    """``record`` with its empty fields filled from ``row``; never overwrites a value."""
+    """``record`` with its empty fields filled from ``row`` (its party too); never overwrites
+    a value."""
     values = record.canonical_values()
     new = row.canonical_values()
     filled = {
         key
         for key, value in new.items()
-        if key not in ("active", "party_id") and not _empty(value) and _empty(values.get(key))
+        if key != "active" and not _empty(value) and _empty(values.get(key))
     }
     return Contact.parse({**values, **{k: new[k] for k in filled}}), filled
 
 
 @dataclass
 class ContactWriter:
-    """Creates and merges imported rows in ``connector``'s system, remembered in ``store``."""
+    """Creates and merges imported rows in ``connector``'s system, remembered in ``store``;
+    ``companies`` ties them to their company's party (None: no tying)."""
 
     store: Store
     connector: Connector
     source: str
     actor: str
     checkpoint: Callable[[str], None]
+    companies: CompanyLinker | None = None
+
+    def _tied(self, row: ImportRow) -> tuple[Contact, CompanyMatch | None]:
+        """The contact to write for ``row`` and the company match it was tied by."""
+        if self.companies is None:
+            return row.contact, None
+        match = self.companies.find(row.company)
+        return self.companies.contact_for(row, match), match
 
     @property
     def map_name(self) -> str:
@@ -123,18 +138,22 @@ class ContactWriter:
                      for r, i in zip(new, ids, strict=True)}
                 )  # fmt: skip
             self.checkpoint("import.pending")
+            tied = [self._tied(r) for r in batch]
             requests = [
-                WriteRequest(WriteOp.CREATE, ENTITY, r.fingerprint, data=r.contact) for r in batch
+                WriteRequest(WriteOp.CREATE, ENTITY, r.fingerprint, data=contact)
+                for r, (contact, _) in zip(batch, tied, strict=True)
             ]
             results = self.connector.write(ENTITY, requests)
             self.checkpoint("import.written")
             done: list[tuple[int, str]] = []
             events: list[dict[str, Any]] = []
-            for row, result in zip(batch, results, strict=True):
+            for row, (contact, match), result in zip(batch, tied, results, strict=True):
                 link = known[row.fingerprint]
                 if result.ok and result.native_id:
                     done.append((link.id, result.native_id))
-                    events.append(self._event(link.id, "create", row, result.native_id))
+                    events.append(self._event(link.id, "create", row, result.native_id, contact))
+                    if self.companies is not None:
+                        self.companies.count(match)
                 else:
                     reason = str(result.error) if result.error else "the target changed"
                     rejected.append(
@@ -151,7 +170,9 @@ class ContactWriter:
         """Merge ``row`` into ``record``: fill its empty fields, link. Returns an error or None."""
         if not isinstance(record.data, Contact):
             return f"{self.connector.system} {record.native_id} is not a contact"
-        merged, filled = fill_empty(record.data, row.contact)
+        has_party = bool(record.data.party_id)
+        contact, match = (row.contact, None) if has_party else self._tied(row)
+        merged, filled = fill_empty(record.data, contact)
         if filled:
             request = WriteRequest(
                 WriteOp.UPDATE,
@@ -166,6 +187,8 @@ class ContactWriter:
             if not result.ok:
                 why = str(result.error) if result.error else "it changed meanwhile; run again"
                 return f"{self.connector.system} refused the merge: {why}"
+        if self.companies is not None:
+            self.companies.count(match, kept=has_party and bool(row.company.strip()))
         self.link(row, record.native_id, f"merged into {record.native_id}, filled "
                   f"{', '.join(sorted(filled)) or 'nothing'}")  # fmt: skip
         return None
@@ -184,7 +207,15 @@ class ContactWriter:
             event = self._event(link_id, "link", row, native_id)
             record_events(conn, [{**event, "detail": f"{event['detail']}: {detail}"}])
 
-    def _event(self, link_id: int, reason: str, row: ImportRow, native_id: str) -> dict[str, Any]:
+    def _event(
+        self,
+        link_id: int,
+        reason: str,
+        row: ImportRow,
+        native_id: str,
+        contact: Contact | None = None,
+    ) -> dict[str, Any]:
+        written = contact or row.contact
         return {
             "map_name": self.map_name,
             "link_id": link_id,
@@ -193,7 +224,7 @@ class ContactWriter:
             "actor": self.actor,
             "source_system": "file",
             "target_system": self.connector.system,
-            "new_value": row.contact.canonical_values() if reason == "create" else native_id,
+            "new_value": written.canonical_values() if reason == "create" else native_id,
             "detail": f"{self.source} line {row.line}",
         }
 
