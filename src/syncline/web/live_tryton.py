@@ -13,7 +13,7 @@ from syncline.errors import PermanentError
 from syncline.model import Order
 from syncline.web.live import CrmAccount, ErpProduct, PlacedOrder, SaleFact
 
-#: Days from today on which the forecast is probed for a ship date (one ERP call each).
+#: Days from the company's today on which the forecast is probed for a ship date (a call each).
 SHIP_DATE_PROBES = (0, 3, 7, 14, 21, 28, 42, 56)
 
 
@@ -59,8 +59,9 @@ class TrytonDesk:
         return self.connector.insight.stock(product_ids, at)
 
     def ship_date(self, wanted: Sequence[tuple[str, Decimal]]) -> date | None:
-        """The first probed day on which the forecast of every stocked product covers the
-        quantity wanted; services and unknown products need no stock."""
+        """The first probed day, counted from the company's today, on which the forecast of
+        every stocked product covers the quantity wanted; services and unknown products need
+        no stock."""
         needed: dict[str, Decimal] = {}
         for product_id, quantity in wanted:
             needed[product_id] = needed.get(product_id, Decimal(0)) + quantity
@@ -70,7 +71,7 @@ class TrytonDesk:
             "product.product", [int(p) for p in needed if p.isdigit()], ["type"]
         )
         stocked = [str(r["id"]) for r in rows if r.get("type") == "goods"]
-        today = date.today()
+        today = self.connector.insight.today()
         if not stocked:
             return today
         for days in SHIP_DATE_PROBES:

@@ -6,6 +6,7 @@ Each test runs on SQLite and on PostgreSQL, whose ``lower()`` functions fold dif
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,7 +20,6 @@ from syncline.connectors.sql.lookup import loose, loosen
 from syncline.connectors.sql.settings import SqlSettings
 from syncline.model import Party
 from syncline.store import Store
-from tests.support.postgres import fresh_database
 from tests.support.sqltables import party_system
 from tests.sync.harness import FakeClock, Systems, engine
 
@@ -32,15 +32,18 @@ ROWS = [
     ("ΠΑΠΑΔΌΠΟΥΛΟΣ", None, "[]", "[]"),
     ("Οδυσσέας Ελύτης", None, "[]", "[]"),
     ("İSTANBUL AŞ", None, "[]", "[]"),
+    # white space other than spaces, raw and as JSON escapes
+    (
+        "Gamma\u00a0Handel\tGmbH",
+        "AT\tU 123\u202f456\u00a078",
+        "[]",
+        '["+43\\t1\u202f234\u00a05678"]',
+    ),
+    ("Delta Ltd", "GB\u2009123\u3000456\u2007789", "[]", '["+44\\u00a020\\u202f7946\\u20090000"]'),
+    # items as json.dumps() writes them by default: beyond ASCII as \u escapes
+    ("Epsilon AS", None, json.dumps(["Øyvind@epsilon.example", "SØREN@epsilon.example"]), "[]"),
+    ("Zeta KG", None, '["D\\u00D6RTE@ZETA.EXAMPLE", "\\ud83d\\ude00@zeta.example"]', "[]"),
 ]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def legacy_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database for the legacy table: a SQLite file, or a PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'legacy.db'}"
-    return fresh_database(request.getfixturevalue("postgres_admin_url"))
 
 
 def _legacy(url: str, *, loose: bool = True) -> SqlConnector:
@@ -99,6 +102,55 @@ def test_keys_with_letters_beyond_ascii_are_found_in_any_case(legacy: SqlConnect
     assert _names(legacy, "name", ["ΟΔΥΣΣΈΑΣ ΕΛΎΤΗΣ"]) == ["Οδυσσέας Ελύτης"]
     assert _names(legacy, "name", ["İstanbul Aş"]) == ["İSTANBUL AŞ"]
     assert _names(legacy, "name", ["Osterreich GmbH", "Strase AG"]) == [], "letters differ"
+
+
+SPELLINGS = [
+    # (field, value asked for, the row found): white space of every kind counts as a space
+    ("vat_id", "ATU12345678", "Gamma\u00a0Handel\tGmbH"),
+    ("vat_id", "GB 123 456 789", "Delta Ltd"),
+    ("vat_id", "DE\u00a0136\t695\u202f976", "Alpha GmbH"),
+    ("vat_id", "de\u2003136\u2028695\u3000976\n", "Alpha GmbH"),
+    ("name", "GAMMA HANDEL GMBH", "Gamma\u00a0Handel\tGmbH"),
+    ("name", "Οδυσσέας\u00a0Ελύτης", "Οδυσσέας Ελύτης"),
+    ("phones", "+4312345678", "Gamma\u00a0Handel\tGmbH"),
+    ("phones", "+44 20 7946 0000", "Delta Ltd"),
+    ("emails", "info@alpha.example\t", "Alpha GmbH"),
+    # items of JSON lists however escaped: \u00d8, \u00D6, a surrogate pair
+    ("emails", "øyvind@epsilon.example", "Epsilon AS"),
+    ("emails", "Søren@Epsilon.Example", "Epsilon AS"),
+    ("emails", "dörte@zeta.example", "Zeta KG"),
+    ("emails", "\U0001f600@ZETA.example", "Zeta KG"),
+    ("emails", "müller@example.de", "ÖSTERREICH GMBH"),
+]
+
+
+def test_keys_written_with_other_white_space_or_json_escapes_are_found(
+    legacy: SqlConnector,
+) -> None:
+    """Tabs, no-break spaces and the other white space of Unicode are left out like spaces,
+    on both sides; an item of a list column is compared as its JSON text decodes."""
+    found = {(field, asked): _names(legacy, field, [asked]) for field, asked, _ in SPELLINGS}
+    assert found == {(field, asked): [name] for field, asked, name in SPELLINGS}
+    assert _names(legacy, "vat_id", ["GB 123 456 788"]) == []
+    assert _names(legacy, "emails", ["dorte@zeta.example", "u00d6rte@zeta.example"]) == []
+
+
+def test_rows_holding_no_json_list_are_passed_over(legacy: SqlConnector) -> None:
+    """A PostgreSQL jsonb cast of one such row would fail the whole query."""
+    odd = [
+        '["m\\u00fcller@example.de"',  # cut short
+        '["\\u0000"]',  # valid JSON, refused by jsonb
+        '["\\ud800"]',  # a lone surrogate, refused by jsonb and unreadable on SQLite
+        '{"email": "müller@example.de"}',
+        '"müller@example.de"',
+        "müller@example.de",
+        "",
+    ]
+    old = {"active": True, "modified_at": datetime(2026, 1, 1), "deleted": False}
+    with legacy.engine.begin() as conn:
+        rows = [{"name": f"Odd {i}", "emails": text, **old} for i, text in enumerate(odd)]
+        conn.execute(insert(legacy.table), rows)
+    assert _names(legacy, "emails", ["Müller@Example.DE"]) == ["ÖSTERREICH GMBH"]
 
 
 def _cased_letters() -> list[str]:

@@ -7,17 +7,19 @@ itself. A legacy table seldom stores keys in normal form: ``de 136.695.976`` for
 an e-mail as one item of a JSON list. An exact comparison misses all of these, and a missed key
 means a second copy of the record. So a value the exact (indexed) comparison does not find is
 compared once more *loosely*: both sides case-folded (``MÜLLER`` is ``müller``, ``STRASSE`` is
-``straße``, as in the engine's normal form of names), without spaces, dots, dashes, slashes
-and brackets; for a list column, as one quoted item of its JSON text. The loose comparison
-reads the whole table (no index can serve it); ``loose_lookup: false`` turns it off for large
-tables whose key columns hold normal forms.
+``straße``, as in the engine's normal form of names), without white space of any kind (tabs,
+no-break spaces), dots, dashes, slashes and brackets; for a list column, item by item, each
+item as the database's JSON functions decode it (``"m\\u00fcller@x.de"`` is
+``"müller@x.de"``). The loose comparison reads the whole table (no index can serve it);
+``loose_lookup: false`` turns it off for large tables whose key columns hold normal forms.
 
 The database must fold case exactly as :func:`loosen` does, or the row of a value written in
 another case is not found. SQLite's ``lower()`` knows only A-Z, so each SQLite connection gets
 :func:`loosen` itself as a SQL function (:func:`add_loosen_function`). PostgreSQL's
 ``lower()`` knows every script (in a database with a UTF-8 locale or ICU, not ``C``); the few
 replacements that make it a case fold are read from Python's own Unicode tables. Other
-databases compare with their own ``lower()``.
+databases compare with their own ``lower()``, and find an item of a list column only where its
+JSON text writes it unescaped.
 """
 
 from __future__ import annotations
@@ -34,18 +36,30 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Engine,
+    LargeBinary,
     String,
-    any_,
+    Text,
+    case,
+    cast,
     event,
+    exists,
     func,
     literal,
     or_,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import Function, FunctionElement
 
-DROPPED = " .-/()"
+SPACES = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""White space of every kind, as :meth:`str.isspace` knows it: tabs, line breaks, no-break
+spaces (U+00A0, U+202F), the typographic spaces of U+2000 to U+200A, the ideographic space."""
+
+DROPPED = SPACES + ".-/()"
 """Characters a loose comparison ignores."""
 
 _WITHOUT_DROPPED = str.maketrans("", "", DROPPED)
@@ -72,8 +86,7 @@ def loose_match(
     if not forms:
         return None
     if text_list:
-        # '["Info@Example.com"]' loosened is '["info@examplecom"]': the item, quoted
-        return _HoldsItem(column, [f'"{form}"' for form in forms])
+        return _HoldsItem(column, forms)
     return loose(column).in_(forms)
 
 
@@ -100,8 +113,10 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.create_function(_SQLITE_LOOSEN, 1, _loosen_sql, deterministic=True)
 
 
-@lru_cache(maxsize=256)  # a list lookup calls it once per item asked for, on the same value
+@lru_cache(maxsize=256)  # a table often holds one value many times
 def _loosen_sql(value: object) -> str | None:
+    if isinstance(value, bytes):  # an item of a JSON list: see _holds_item_on_sqlite()
+        return loosen(value.decode("utf-8", "replace"))
     return None if value is None else loosen(str(value))
 
 
@@ -143,9 +158,7 @@ def _loosened_on_postgresql(element: _Loosened, compiler: SQLCompiler, **kw: Any
         f"(CASE WHEN octet_length({column}) = char_length({column}) THEN lower({column})"
         f" WHEN {column} ~ {letters} THEN {rare} ELSE {common} END)"
     )
-    for char in DROPPED:
-        sql = call("replace", sql, char, "")
-    return sql
+    return call("translate", sql, DROPPED, "")
 
 
 @compiles(_Loosened)
@@ -200,30 +213,78 @@ def _postgresql_fold() -> _PostgresqlFold:
 
 
 class _HoldsItem(FunctionElement[bool]):
-    """Whether the loosened JSON text of a list column holds one of ``items``."""
+    """Whether the JSON list in a text column holds a text item whose loose form is one of
+    ``forms``."""
 
     type = Boolean()
-    inherit_cache = False  # the items are written into the SQL, not bound
+    inherit_cache = False  # the forms are not among its clauses
 
-    def __init__(self, column: ColumnElement[Any], items: list[str]) -> None:
+    def __init__(self, column: ColumnElement[Any], forms: list[str]) -> None:
         super().__init__(column)
-        self.items = items
+        self.forms = forms
 
 
-@compiles(_HoldsItem)
-def _holds_item(element: _HoldsItem, compiler: SQLCompiler, **kw: Any) -> str:
-    loosened = loose(*element.clauses)
-    items = [loosened.contains(item, autoescape=True) for item in element.items]
-    return compiler.process(or_(*items), **kw)
+@compiles(_HoldsItem, "sqlite")
+def _holds_item_on_sqlite(element: _HoldsItem, compiler: SQLCompiler, **kw: Any) -> str:
+    # json_each() decodes each item ("m\u00fcller" is "müller"); as bytes, since an escaped
+    # lone surrogate ("\ud83d") decodes to text the sqlite3 module cannot read (nor match)
+    column = element.clauses.clauses[0]
+    array = case((func.json_type(column) == "array", column))
+    items = func.json_each(case((func.json_valid(column) == 1, array))).table_valued(
+        "value", "type"
+    )
+    holds = exists().select_from(items)
+    holds = holds.where(items.c.type == "text")
+    holds = holds.where(loose(cast(items.c.value, LargeBinary)).in_(element.forms))
+    return compiler.process(holds, **kw)
 
 
 @compiles(_HoldsItem, "postgresql")
 def _holds_item_on_postgresql(element: _HoldsItem, compiler: SQLCompiler, **kw: Any) -> str:
-    # one fold of each value for all items, where an OR of LIKEs folds it once per item; LIKE
-    # ANY takes no ESCAPE clause, so the escape character is PostgreSQL's default, a backslash
-    escaped = ["".join("\\" + ch if ch in "\\%_" else ch for ch in i) for i in element.items]
-    patterns = literal([f"%{item}%" for item in escaped], ARRAY(String))
-    return compiler.process(loose(*element.clauses).like(any_(patterns)), **kw)
+    # a jsonb cast decodes each item ("m\u00fcller" is "müller"), but fails the whole query
+    # on one row that is no JSON: only text that _JSON_LIST describes is cast
+    text = cast(element.clauses.clauses[0], Text)
+    array = case((text.regexp_match(_JSON_LIST), cast(text, JSONB)))
+    items = func.jsonb_array_elements(array).table_valued("value")
+    item_text = items.c.value.op("#>>", return_type=Text)(cast(literal("{}"), ARRAY(Text)))
+    holds = exists().select_from(items)
+    holds = holds.where(func.jsonb_typeof(items.c.value) == "string")
+    holds = holds.where(loose(item_text).in_(element.forms))
+    return compiler.process(holds, **kw)
 
 
-__all__ = ["DROPPED", "add_loosen_function", "is_text_list", "loose", "loose_match", "loosen"]
+@compiles(_HoldsItem)
+def _holds_item(element: _HoldsItem, compiler: SQLCompiler, **kw: Any) -> str:
+    # '["Info@Example.com"]' loosened is '["info@examplecom"]': the item, quoted
+    loosened = loose(*element.clauses)
+    items = [loosened.contains(f'"{form}"', autoescape=True) for form in element.forms]
+    return compiler.process(or_(*items), **kw)
+
+
+def _json_list_pattern() -> str:
+    r"""A PostgreSQL regular expression matching JSON text of a list of texts, numbers,
+    booleans and nulls that a jsonb cast accepts (it refuses ``\u0000`` and lone surrogates)."""
+    space = r"[ \t\n\r]*"
+    escape = (
+        r'\\["\\/bfnrt]'
+        r"|\\u(?![dD][89a-fA-F]|0000)[0-9a-fA-F]{4}"  # any but NUL and surrogates
+        r"|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair
+    )
+    text = rf'"(?:[^"\\\x01-\x1f]|{escape})*"'
+    number = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+    item = f"(?:{text}|{number}|true|false|null)"
+    return rf"^{space}\[{space}(?:{item}(?:{space},{space}{item})*)?{space}\]{space}$"
+
+
+_JSON_LIST = _json_list_pattern()
+
+
+__all__ = [
+    "DROPPED",
+    "SPACES",
+    "add_loosen_function",
+    "is_text_list",
+    "loose",
+    "loose_match",
+    "loosen",
+]

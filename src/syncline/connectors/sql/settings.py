@@ -35,9 +35,10 @@ class SqlSettings(BaseModel):
     )
     loose_lookup: bool = Field(
         default=True,
-        description="Key lookups also find values written differently (case, spaces, dots, "
-        "dashes, slashes, brackets) and items of JSON list columns; each such lookup reads the "
-        "whole table. Turn off for large tables whose key columns hold normal forms.",
+        description="Key lookups also find values written differently (case, white space of "
+        "any kind, dots, dashes, slashes, brackets) and items of JSON list columns however "
+        "escaped; each such lookup reads the whole table. Turn off for large tables whose key "
+        "columns hold normal forms.",
     )
     read_batch_size: int = Field(default=500, gt=0, description="Rows per read.")
     write_batch_size: int = Field(default=500, gt=0, description="Rows per write transaction.")

@@ -1,12 +1,17 @@
 """Read-only questions later flows ask the ERP: stock per product and date, and a customer's
-account (receivable, overdue, credit limit, revenue, last invoices, open orders)."""
+account (receivable, overdue, credit limit, revenue, last invoices, open orders).
+
+"Today" is the date in the company's time zone, as Tryton itself dates moves and invoices:
+around midnight UTC the company's day may already be the next one (or still the last).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncline.connectors.tryton.client import TrytonClient
 from syncline.connectors.tryton.lookups import Lookups
@@ -73,23 +78,55 @@ class CustomerAccount:
     open_orders: list[OrderSummary] = field(default_factory=list)
 
 
-class TrytonInsight:
-    """Read-only queries on a Tryton database (share the connector's client)."""
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
-    def __init__(self, client: TrytonClient, lookups: Lookups | None = None) -> None:
+
+class TrytonInsight:
+    """Read-only queries on a Tryton database (share the connector's client).
+
+    ``clock`` gives the current time, timezone-aware; the company's time zone is read once.
+    """
+
+    def __init__(
+        self,
+        client: TrytonClient,
+        lookups: Lookups | None = None,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.client = client
         self.lookups = lookups or Lookups(client)
+        self.clock = clock
+        self._zone: tzinfo | None = None
+
+    def today(self) -> date:
+        """The current date in the company's time zone (Tryton's ``ir.date.today``)."""
+        return self.clock().astimezone(self.company_zone()).date()
+
+    def company_zone(self) -> tzinfo:
+        """The company's time zone, read on first use; UTC when the company names none (or
+        one unknown here), as Tryton does."""
+        if self._zone is None:
+            company = int(self.lookups.company()["id"])
+            rows = self.client.read("company.company", [company], ["timezone"])
+            name = rows[0].get("timezone") if rows else None
+            try:
+                self._zone = ZoneInfo(name) if name else UTC
+            except (ZoneInfoNotFoundError, ValueError):
+                self._zone = UTC
+        return self._zone
 
     def _warehouses(self) -> list[int]:
         return self.client.search("stock.location", [("type", "=", "warehouse")])
 
     def stock(self, product_ids: Sequence[str], at: date | None = None) -> list[StockLevel]:
         """On-hand and forecast quantities of the products in all warehouses on ``at``
-        (default today), in each product's default unit. Unknown ids are left out.
+        (default the company's today), in each product's default unit. Unknown ids are left out.
 
         From today on, the forecast also counts late moves (waiting, dated before today):
         Tryton's own forecast leaves them out although the goods will still move."""
-        today = date.today()
+        today = self.today()
         day = at or today
         ids = [int(i) for i in product_ids]
         warehouses = self._warehouses()
@@ -165,8 +202,9 @@ class TrytonInsight:
         self, party_id: str, *, invoices: int = 5, today: date | None = None
     ) -> CustomerAccount:
         """The customer's receivable, overdue amount, credit limit, revenue of this and last
-        year, last ``invoices`` invoices (newest first) and open orders."""
-        day = today or date.today()
+        year, last ``invoices`` invoices (newest first) and open orders; years are counted
+        from ``today``, by default the company's."""
+        day = today or self.today()
         party = int(party_id)
         fields = self.client.model("party.party", "fields_get", ["credit_limit_amount"])
         wanted = ["receivable", "receivable_today", *fields.keys()]
