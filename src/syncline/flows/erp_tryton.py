@@ -323,7 +323,7 @@ class TrytonSide:
     # -- stock and shipments ---------------------------------------------------------------
 
     def stock(self, product_ids: Sequence[str], at: date) -> list[Stock]:
-        today = self.connector.insight.stock(list(product_ids), date.today())
+        today = self.connector.insight.stock(list(product_ids), self.connector.insight.today())
         later = {s.product_id: s for s in self.connector.insight.stock(list(product_ids), at)}
         return [
             Stock(
