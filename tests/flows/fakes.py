@@ -40,6 +40,8 @@ class FakeCrm:
     entries: list[TimeEntry] = field(default_factory=list)
     phase_fields: list[str | None] = field(default_factory=list)  # asked by time_entries
     agreements: dict[str, list[ServiceAgreement]] = field(default_factory=dict)
+    #: Like BottleCRM: a document naming no contact gets this one (None: stays without).
+    default_contact: str | None = None
 
     def won_deals(self) -> list[Record[Opportunity]]:
         return [Record(i, d) for i, d in self.deals.items() if d.status is OpportunityStatus.WON]
@@ -79,13 +81,18 @@ class FakeCrm:
     def billing_document(self, document_id: str) -> BillingDocument | None:
         return self.documents.get(document_id)
 
+    def _addressed(self, document: BillingDocument) -> BillingDocument:
+        if document.contact_id is not None or self.default_contact is None:
+            return document
+        return document.model_copy(update={"contact_id": self.default_contact})
+
     def create_billing_document(self, document: BillingDocument) -> str:
         new_id = f"inv{len(self.documents) + 1}"
-        self.documents[new_id] = document
+        self.documents[new_id] = self._addressed(document)
         return new_id
 
     def update_billing_document(self, document_id: str, document: BillingDocument) -> None:
-        self.documents[document_id] = document
+        self.documents[document_id] = self._addressed(document)
 
     def service_agreements(self) -> dict[str, list[ServiceAgreement]]:
         return {k: list(v) for k, v in self.agreements.items()}

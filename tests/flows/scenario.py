@@ -29,6 +29,7 @@ CONFIG = SynclineConfig.model_validate(
         "maps": [
             {"name": "customers", "entity": "party", "a": "erp", "b": "crm"},
             {"name": "products", "entity": "product", "a": "erp", "b": "crm"},
+            {"name": "contacts", "entity": "contact", "a": "erp", "b": "crm"},
         ],
         "flows": [
             {"name": "orders", "kind": "order_handoff", "discount_limit": 10},

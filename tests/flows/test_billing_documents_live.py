@@ -4,16 +4,29 @@ with their lines and ERP numbers; a CRM edit is reverted; a quiet re-run writes 
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.connectors.tryton import TrytonConnector
 from syncline.flows.base import RunOptions
 from syncline.flows.billing_documents import BillingDocuments, document_key
+from syncline.flows.erp_tryton import TrytonSide
 from syncline.flows.ledger import get_item
 from syncline.flows.linking import map_sides, record_link
+from syncline.model import (
+    Address,
+    CanonicalEntity,
+    Contact,
+    DocumentLine,
+    Order,
+    OrderState,
+    Party,
+)
 from syncline.store import Store
 from syncline.store.audit import query_events
 from tests.flows.scenario import CONFIG, flow_named
@@ -90,3 +103,63 @@ def test_erp_invoices_and_credit_notes_become_read_only_crm_copies(
         reverts = query_events(conn, map_name="invoices", reason="ownership_revert")
     assert [e.field for e in reverts] == ["lines"]
     assert flow.run(mine).transitions == 0
+
+
+def test_the_contact_of_the_erp_invoices_sale_reaches_the_crm_copy(
+    flow_store: Store, tryton_connector: TrytonConnector, crm_connector: BottleCrmConnector
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    name = f"Adressat {tag} AG"
+    account = new_account(crm_connector, name)
+    new_contact(crm_connector, account, "Rita", f"Erste{tag}")
+    second = new_contact(crm_connector, account, "Sam", f"Zweiter{tag}")
+    customer = Party(name=name, addresses=[Address(street="Hafenstr. 2", city="Kiel")])
+    erp_party = TrytonSide(tryton_connector).create_party(customer).id
+    person = Contact(first_name="Sam", last_name=f"Zweiter{tag}", party_id=erp_party,
+                     email=f"sam.{tag}@adressat.example")  # fmt: skip
+    erp_contact = _created(tryton_connector, "contact", person)
+    line = DocumentLine(product_id="2", product_code="MAS-012", description="Drehmaschine",
+                        quantity=Decimal(1), unit_price=Decimal("23125.00"))  # fmt: skip
+    order = Order(party_id=erp_party, contact_id=erp_contact, order_date=date.today(),
+                  state=OrderState.CONFIRMED, lines=[line])  # fmt: skip
+    sale_id = _created(tryton_connector, "order", order)
+    (sale,) = tryton_connector.client.read("sale.sale", [int(sale_id)], ["invoices"])
+    (invoice_id,) = sale["invoices"]
+    _post(tryton_connector, invoice_id)
+
+    flow = flow_named("invoices", flow_store, tryton_connector, crm_connector)
+    assert isinstance(flow, BillingDocuments) and flow.contacts is not None
+    with flow_store.begin() as conn:
+        record_link(conn, flow.parties, account, erp_party, origin="key", actor="test")
+        record_link(conn, flow.contacts, second, erp_contact, origin="key", actor="test")
+    mine = RunOptions(keys=frozenset({document_key(str(invoice_id))}))
+    assert flow.run(mine).errors == []
+    with flow_store.begin() as conn:
+        item = get_item(conn, "invoices", document_key(str(invoice_id)))
+    assert item is not None and item.state == "in_sync"
+    copy = crm_invoice(crm_connector, str(item.data["crm_id"]))
+    assert copy["contact"]["id"] == second  # not the account's first contact
+    assert flow.run(mine).transitions == 0
+
+
+def _created(erp: TrytonConnector, entity: str, data: CanonicalEntity) -> str:
+    [result] = erp.write(
+        entity, [WriteRequest(WriteOp.CREATE, entity, str(uuid.uuid4()), data=data)]
+    )
+    assert result.ok and result.native_id, result.error
+    return result.native_id
+
+
+def _post(erp: TrytonConnector, invoice_id: int) -> None:
+    """Post the invoice a sale made, with its products' default taxes (which syncline's sale
+    lines leave out and Tryton wants before posting)."""
+    client = erp.client
+    lines = client.search_read("account.invoice.line", [("invoice", "=", invoice_id)], ["product"])
+    for line in lines:
+        (product,) = client.read("product.product", [line["product"]], ["account_category"])
+        (category,) = client.read(
+            "product.category", [product["account_category"]], ["customer_taxes_used"]
+        )
+        taxes = category["customer_taxes_used"]
+        client.write("account.invoice.line", [line["id"]], {"taxes": [("add", taxes)]})
+    client.model("account.invoice", "post", [invoice_id])

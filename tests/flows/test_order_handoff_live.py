@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
 
+from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.connectors.tryton import TrytonConnector
 from syncline.errors import TransientError
 from syncline.flows.crm_bottlecrm import BottleCrmSide
 from syncline.flows.erp_tryton import TrytonSide
+from syncline.flows.linking import record_link
 from syncline.flows.order_handoff import OrderHandoff, submit_order, waiting_note
-from syncline.model import Order
+from syncline.model import Address, Contact, Order, Party
 from syncline.store import Store
 from syncline.store.audit import query_events
 from tests.flows.scenario import PRESS, SPARES, deal_with_quote, erp_sales, orders_flow
-from tests.support.crm_records import account_detail, deal_detail
+from tests.support.crm_records import (
+    QuoteLine,
+    accepted_quote,
+    account_detail,
+    deal_detail,
+    new_account,
+    new_contact,
+    won_deal,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.tryton, pytest.mark.bottlecrm]
 
@@ -38,8 +49,9 @@ def test_a_won_deal_becomes_a_confirmed_erp_order_and_the_deal_learns_its_number
     # ERP: one confirmed sale for a new debtor, priced by the ERP less the quoted discount.
     (sale_id,) = erp_sales(tryton_connector, flow, deal)
     erp = tryton_connector.client
-    (sale,) = erp.read("sale.sale", [sale_id], ["number", "state", "party", "reference"])
+    (sale,) = erp.read("sale.sale", [sale_id], ["number", "state", "party", "reference", "contact"])
     assert sale["state"] in ("confirmed", "processing") and sale["number"] == result.order_number
+    assert sale["contact"] is None  # the quote's contact has no ERP counterpart
     (party,) = erp.read("party.party", [sale["party"]], ["name", "code"])
     assert party["name"] == name
     lines = erp.search_read(
@@ -115,3 +127,37 @@ def test_a_crash_after_the_erp_create_leaves_exactly_one_order(
     assert done.done and len(erp_sales(tryton_connector, flow, deal)) == 1
     custom = deal_detail(crm_connector, deal)["opportunity_obj"]["custom_fields"]
     assert custom["erp_order_number"] == done.order_number
+
+
+def test_the_quotes_contact_reaches_the_erp_order_when_it_is_linked(
+    flow: OrderHandoff, tryton_connector: TrytonConnector, crm_connector: BottleCrmConnector
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    name = f"Adressat {tag} GmbH"
+    account = new_account(crm_connector, name)
+    new_contact(crm_connector, account, "Anna", f"Erste{tag}")
+    second = new_contact(crm_connector, account, "Bert", f"Zweiter{tag}")
+    deal = won_deal(crm_connector, account, f"{name}: spares", Decimal(120))
+    accepted_quote(
+        crm_connector, account_id=account, contact_id=second, deal_id=deal,
+        title=f"Quote {tag}", lines=[QuoteLine(SPARES, Decimal(10), Decimal(12))],
+    )  # fmt: skip
+    # The customer and the addressed contact exist in the ERP already and are linked.
+    customer = Party(name=name, addresses=[Address(street="Hafenstr. 1", city="Kiel")])
+    erp_party = TrytonSide(tryton_connector).create_party(customer)
+    person = Contact(first_name="Bert", last_name=f"Zweiter{tag}", party_id=erp_party.id,
+                     email=f"bert.{tag}@adressat.example")  # fmt: skip
+    [made] = tryton_connector.write(
+        "contact", [WriteRequest(WriteOp.CREATE, "contact", tag, data=person)]
+    )
+    assert made.ok and made.native_id, made.error
+    with flow.store.begin() as conn:
+        record_link(conn, flow.parties, account, erp_party.id, origin="key", actor="test")
+        assert flow.contacts is not None
+        record_link(conn, flow.contacts, second, made.native_id, origin="key", actor="test")
+
+    result = submit_order(flow, deal)
+    assert result.error is None and result.done, result
+    (sale_id,) = erp_sales(tryton_connector, flow, deal)
+    (sale,) = tryton_connector.client.read("sale.sale", [sale_id], ["contact", "party"])
+    assert (sale["party"], sale["contact"]) == (int(erp_party.id), int(made.native_id))

@@ -19,10 +19,12 @@ from syncline.model import (
     CanonicalEntity,
     CaseType,
     Contact,
+    CreditNote,
     DocumentLine,
     EntityValidationError,
     Invoice,
     Money,
+    Opportunity,
     Order,
     Party,
     PartyRole,
@@ -187,6 +189,18 @@ def test_every_entity_is_registered_and_round_trips() -> None:
     assert set(ENTITY_TYPES) >= {"party", "contact", "product", "order", "invoice", "credit_note"}
     with pytest.raises(KeyError, match="known entities"):
         entity_type("debtor")
+
+
+def test_quotes_orders_and_billing_documents_name_a_contact_by_reference() -> None:
+    # The person a document is addressed to is a link to a contact, like a deal's contact.
+    for kind in (Opportunity, Quote, Order, Invoice, CreditNote):
+        assert kind.references["contact_id"] == "contact", kind.__name__
+        assert kind.references["party_id"] == "party", kind.__name__
+    quote = Quote.parse({"title": "Angebot", "party_id": "a1", "contact_id": "k2"})
+    assert quote.contact_id == "k2"
+    invoice = Invoice(number="INV-1", contact_id="k2")
+    assert invoice.content_hash() != invoice.model_copy(update={"contact_id": "k1"}).content_hash()
+    assert Order().contact_id is None and CreditNote().contact_id is None
 
 
 def test_time_entry_hours() -> None:

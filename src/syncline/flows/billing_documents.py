@@ -7,6 +7,10 @@ A document is copied once its customer is linked to a CRM account (the item wait
 its lines point at the CRM products the catalogue links name (else they keep only the code).
 An unlinked CRM copy is found by its ERP number before a new one is created. The state machine
 is the one of every ERP-led flow (:mod:`syncline.flows.erp_led`).
+
+The copy names the document's contact when the ERP names one that is linked to a CRM contact
+(in the contact map joining the two systems). Else the CRM picks its own (BottleCRM needs one),
+and that choice is left alone: the ERP owns the contact only when it names one.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class BillingDocuments(ErpLedFlow[BillingDocument]):
         erp: ErpSide,
         parties: MapSides,
         products: MapSides,
+        contacts: MapSides | None = None,
         today: date | None = None,
     ) -> None:
         # The copies are linked in a map named after the flow: no sync map carries documents.
@@ -58,15 +63,21 @@ class BillingDocuments(ErpLedFlow[BillingDocument]):
         self.erp = erp
         self.parties = parties
         self.products = products
+        self.contacts = contacts
         self.today = today
 
     def _in_crm_terms(self, documents: dict[str, BillingDocument]) -> dict[str, BillingDocument]:
-        """The documents with the customer and the line products as CRM ids (None where not
-        linked), so that they compare with the CRM copies."""
+        """The documents with the customer, the contact and the line products as CRM ids (None
+        where not linked), so that they compare with the CRM copies."""
         translated = {}
         with self.store.begin() as conn:
             for erp_id, doc in documents.items():
                 party = linked_id(conn, self.parties, "erp", doc.party_id) if doc.party_id else None
+                contact = (
+                    linked_id(conn, self.contacts, "erp", doc.contact_id)
+                    if self.contacts is not None and doc.contact_id
+                    else None
+                )
                 lines = [
                     line.model_copy(
                         update={
@@ -77,7 +88,9 @@ class BillingDocuments(ErpLedFlow[BillingDocument]):
                     )
                     for line in doc.lines
                 ]
-                translated[erp_id] = doc.model_copy(update={"party_id": party, "lines": lines})
+                translated[erp_id] = doc.model_copy(
+                    update={"party_id": party, "contact_id": contact, "lines": lines}
+                )
         return translated
 
     def list_erp(self) -> dict[str, BillingDocument]:
@@ -95,6 +108,8 @@ class BillingDocuments(ErpLedFlow[BillingDocument]):
         return self.crm.billing_document(crm_id)
 
     def owned(self, record: BillingDocument) -> dict[str, Any]:
+        # A contact the ERP does not name is the CRM's choice, not owned by the ERP.
+        contact = {"contact_id": record.contact_id} if record.contact_id else {}
         return {
             "number": record.number,
             "document": record.entity_name,
@@ -108,7 +123,7 @@ class BillingDocuments(ErpLedFlow[BillingDocument]):
                 [ln.product_code, _amount(ln.quantity), _amount(ln.unit_price)]
                 for ln in record.lines
             ],
-        }
+        } | contact
 
     def matches(self, erp_record: BillingDocument, crm_record: BillingDocument) -> bool:
         return (erp_record.entity_name, erp_record.number) == (

@@ -11,6 +11,9 @@ After the handoff (``done``) the deal keeps following its order: when the ERP's 
 planned ship date changes, the item goes back to ``order_confirmed`` and writes them again;
 once the ERP order is done or cancelled and written, the item is ``closed``.
 
+The ERP order names the quote's contact when that contact is linked to an ERP contact (in
+the contact map joining the two systems); an unlinked contact leaves the order's contact empty.
+
 Crash safety: the ERP order carries the item's marker (``syncline:<flow>:<deal id>``) from
 its creation on, and the step that creates it first looks for an order with that marker; the
 ERP debtor is found by its name before a new one is created. A re-run therefore never creates
@@ -119,6 +122,7 @@ class OrderHandoff(Flow):
         erp: ErpSide,
         parties: MapSides,
         products: MapSides,
+        contacts: MapSides | None = None,
     ) -> None:
         super().__init__(config.name, store)
         self.config = config
@@ -126,6 +130,7 @@ class OrderHandoff(Flow):
         self.erp = erp
         self.parties = parties
         self.products = products
+        self.contacts = contacts
 
     def marker(self, deal_id: str) -> str:
         """The idempotency key the ERP order of ``deal_id`` carries."""
@@ -260,6 +265,14 @@ class OrderHandoff(Flow):
             )
         return lines
 
+    def erp_contact(self, quote: Quote) -> str | None:
+        """The ERP contact linked to the quote's contact; None when the quote names none, the
+        contact is not linked or no contact map joins the systems."""
+        if self.contacts is None or quote.contact_id is None:
+            return None
+        with self.store.begin() as conn:
+            return linked_id(conn, self.contacts, "crm", quote.contact_id)
+
     @step(S.CUSTOMER_LINKED)
     def create_order(self, stored: FlowItem) -> Outcome:
         item = _view(stored)
@@ -278,6 +291,7 @@ class OrderHandoff(Flow):
         order = Order(
             reference=quote.data.number,
             party_id=item.erp_party_id,
+            contact_id=self.erp_contact(quote.data),
             currency=quote.data.currency,
             description=deal.name,
             planned_ship_date=item.requested_ship_date,

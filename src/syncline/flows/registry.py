@@ -73,6 +73,15 @@ def flow_problems(config: SynclineConfig) -> list[str]:
     return problems
 
 
+def contact_sides(config: SynclineConfig, crm: str, erp: str) -> MapSides | None:
+    """The first map of entity ``contact`` joining ``crm`` and ``erp`` (its links carry a
+    quote's or invoice's contact across), or None when there is none."""
+    found = next(
+        (m for m in config.maps if m.entity == "contact" and {m.a, m.b} == {crm, erp}), None
+    )
+    return map_sides(config, found.name, crm, erp) if found is not None else None
+
+
 def crm_side(connector: Connector) -> CrmSide:
     """The CRM adapter for ``connector`` (BottleCRM)."""
     from syncline.connectors.bottlecrm import BottleCrmConnector  # noqa: PLC0415 - lazy
@@ -108,10 +117,11 @@ def build_flow(config: SynclineConfig, store: Store, connector: ConnectorGetter,
     def sides(map_name: str) -> MapSides:
         return map_sides(config, map_name, cfg.crm, cfg.erp)
 
+    contacts = contact_sides(config, cfg.crm, cfg.erp)
     if isinstance(cfg, OrderHandoffConfig):
         return OrderHandoff(
             cfg, store, crm=crm, erp=erp,
-            parties=sides(cfg.party_map), products=sides(cfg.product_map),
+            parties=sides(cfg.party_map), products=sides(cfg.product_map), contacts=contacts,
         )  # fmt: skip
     if isinstance(cfg, CustomerMasterConfig):
         return CustomerMaster(cfg, store, crm=crm, erp=erp, parties=sides(cfg.party_map))
@@ -120,7 +130,7 @@ def build_flow(config: SynclineConfig, store: Store, connector: ConnectorGetter,
     if isinstance(cfg, BillingDocumentsConfig):
         return BillingDocuments(
             cfg, store, crm=crm, erp=erp,
-            parties=sides(cfg.party_map), products=sides(cfg.product_map),
+            parties=sides(cfg.party_map), products=sides(cfg.product_map), contacts=contacts,
         )  # fmt: skip
     if isinstance(cfg, ServiceCasesConfig):
         return ServiceCases(cfg, store, crm=crm, erp=erp)
@@ -154,6 +164,7 @@ def order_handoff(
 __all__ = [
     "ConnectorGetter",
     "build_flow",
+    "contact_sides",
     "crm_side",
     "erp_side",
     "flow_config",

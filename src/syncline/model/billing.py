@@ -21,12 +21,14 @@ class InvoiceState(StrEnum):
 
 
 class BillingDocument(CanonicalEntity):
-    """What an invoice and a credit note share. Amounts are in ``currency``."""
+    """What an invoice and a credit note share. Amounts are in ``currency``; ``contact_id``
+    is the person the document is addressed to."""
 
-    references: ClassVar[dict[str, str]] = {"party_id": "party"}
+    references: ClassVar[dict[str, str]] = {"party_id": "party", "contact_id": "contact"}
 
     number: str | None = None
     party_id: str | None = None
+    contact_id: str | None = None
     party_number: str | None = None
     state: InvoiceState = InvoiceState.DRAFT
     currency: CurrencyCode = "EUR"

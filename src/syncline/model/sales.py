@@ -77,17 +77,20 @@ class QuoteStatus(StrEnum):
 
 
 class Quote(CanonicalEntity):
-    """An offer to a customer (BottleCRM: estimate)."""
+    """An offer to a customer (BottleCRM: estimate); ``contact_id`` is the person it is
+    addressed to."""
 
     entity_name: ClassVar[str] = "quote"
     references: ClassVar[dict[str, str]] = {
         "party_id": "party",
+        "contact_id": "contact",
         "opportunity_id": "opportunity",
     }
 
     number: str | None = None
     title: str = ""
     party_id: str | None = None
+    contact_id: str | None = None
     opportunity_id: str | None = None
     status: QuoteStatus = QuoteStatus.DRAFT
     currency: CurrencyCode = "EUR"
@@ -115,14 +118,16 @@ class OrderState(StrEnum):
 
 
 class Order(CanonicalEntity):
-    """A customer's sales order (the ERP leads it once it exists)."""
+    """A customer's sales order (the ERP leads it once it exists); ``contact_id`` is the
+    person who ordered."""
 
     entity_name: ClassVar[str] = "order"
-    references: ClassVar[dict[str, str]] = {"party_id": "party"}
+    references: ClassVar[dict[str, str]] = {"party_id": "party", "contact_id": "contact"}
 
     number: str | None = None
     reference: str | None = None
     party_id: str | None = None
+    contact_id: str | None = None
     state: OrderState = OrderState.DRAFT
     currency: CurrencyCode = "EUR"
     order_date: date | None = None

@@ -70,6 +70,7 @@ class TestBottleCrmQuote(DocumentContract):
         return Quote(
             title=f"Contract Quote {n}",
             party_id=self.account.account_id,
+            contact_id=self.account.contact_id,
             currency="EUR",
             issue_date=date(2030, 5, 1),
             valid_until=date(2030, 6, 1),
@@ -116,6 +117,7 @@ def _document(kind: type[BillingDocument], n: int, account: CrmAccount) -> Billi
     return kind(
         number=f"R-{n}",
         party_id=account.account_id,
+        contact_id=account.contact_id,
         party_number=f"D{n}",
         state=InvoiceState.POSTED,
         invoice_date=date(2030, 5, 1),

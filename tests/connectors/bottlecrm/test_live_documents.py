@@ -159,6 +159,7 @@ def test_paid_and_cancelled_erp_invoices_move_the_crm_copy(
     invoice = Invoice(
         number=f"INV-{uuid.uuid4().hex[:6]}",
         party_id=crm_account.account_id,
+        contact_id=crm_account.contact_id,
         state=InvoiceState.POSTED,
         invoice_date=date(2030, 1, 15),
         due_date=date(2030, 2, 14),

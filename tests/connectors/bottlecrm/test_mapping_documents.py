@@ -107,6 +107,16 @@ def test_quote_update_of_lines_only_sends_lines() -> None:
     assert set(quote_to_estimate(quote, frozenset({"party_id"}))) == {"account_id", "contact_id"}
 
 
+def test_the_contact_an_estimate_names_is_the_quotes_contact_both_ways() -> None:
+    named = {**ESTIMATE, "contact": {"id": "k2", "first_name": "Sven", "last_name": "Deal"}}
+    quote = estimate_to_quote(named)
+    assert quote.contact_id == "k2"
+    assert quote_to_estimate(quote)["contact_id"] == "k2"
+    # Only the contact changed: only the contact is sent.
+    assert quote_to_estimate(quote, frozenset({"contact_id"})) == {"contact_id": "k2"}
+    assert estimate_to_quote(ESTIMATE).contact_id is None
+
+
 def test_product_both_ways_and_zero_price_reads_as_none() -> None:
     native = {
         "id": "p1",
@@ -181,6 +191,15 @@ def test_invoice_copy_both_ways() -> None:
     assert body["custom_fields"]["erp_document"] == "invoice"
     assert body["custom_fields"]["erp_state"] == "posted"
     assert "status" not in body  # BottleCRM moves its status itself
+
+
+def test_the_contact_an_invoice_names_is_the_documents_contact_both_ways() -> None:
+    named = {**INVOICE, "contact": {"id": "k2", "first_name": "Rita", "last_name": "R"}}
+    invoice = invoice_from_native(named)
+    assert invoice.contact_id == "k2"
+    assert document_to_native(invoice)["contact_id"] == "k2"
+    assert document_to_native(invoice, frozenset({"contact_id"})) == {"contact_id": "k2"}
+    assert credit_note_from_native(named).contact_id == "k2"
 
 
 def test_credit_notes_and_invoices_share_the_endpoint_but_not_the_records() -> None:

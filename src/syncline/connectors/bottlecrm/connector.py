@@ -247,7 +247,11 @@ class BottleCrmConnector:
         else:
             native_id = self._native_id(request)
             payload = resource.to_native(request.data, request.fields)
-            if resource.needs_contact and payload.get("account_id"):
+            if (
+                resource.needs_contact
+                and payload.get("account_id")
+                and not payload.get("contact_id")
+            ):
                 payload["contact_id"] = self.contact_of(str(payload["account_id"]), request.data)
             if "contact_id" in payload and not payload["contact_id"]:
                 del payload["contact_id"]  # BottleCRM refuses a null contact
@@ -276,7 +280,9 @@ class BottleCrmConnector:
                     system=self.system,
                     field="party_id",
                 )
-            payload["contact_id"] = self.contact_of(str(account_id), data)
+            payload["contact_id"] = payload.get("contact_id") or self.contact_of(
+                str(account_id), data
+            )
         body = self.client.post(resource.list_path(), payload)
         native_id = str(dig(body, resource.created_id) or "")
         if not native_id:
@@ -314,8 +320,9 @@ class BottleCrmConnector:
         self.client.post(f"{resource.detail_path(native_id)}{action}/", payload)
 
     def contact_of(self, account_id: str, data: CanonicalEntity | None = None) -> str:
-        """The contact to name on an estimate or invoice of ``account_id``: the deal's first
-        contact when the record names a deal, else the account's first contact."""
+        """The contact to name on an estimate or invoice of ``account_id`` that names none
+        (``contact_id`` empty): the deal's first contact when the record names a deal, else
+        the account's first contact."""
         deal_id = getattr(data, "opportunity_id", None)
         if deal_id:
             deal = self.client.get_optional(OPPORTUNITIES.detail_path(str(deal_id))) or {}

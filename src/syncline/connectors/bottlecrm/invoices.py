@@ -13,7 +13,8 @@ BottleCRM has invoices but no credit notes, and it numbers and moves its invoice
   balance (``mark-paid``); a posted one stays "Draft" in BottleCRM's own status, because
   BottleCRM's only way to "Sent" would mail the customer. Credit note amounts are positive.
 
-Every invoice needs a contact of its account: the connector names the account's first contact.
+Every invoice needs a contact of its account: ``contact_id`` when the document names one, else
+the connector names the account's first contact.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ CUSTOM_KEYS = ("number", "state", "origin", "party_number")
 NATIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "number": ("invoice_title", "custom_fields"),
     "party_id": ("account_id", "contact_id"),
+    "contact_id": ("contact_id",),
     "party_number": ("custom_fields",),
     "state": ("custom_fields",),
     "currency": ("currency",),
@@ -112,6 +114,7 @@ def _values(record: Json) -> dict[str, object]:
     return {
         "number": clean(custom.get(NUMBER_FIELD)),
         "party_id": id_of(record.get("account")),
+        "contact_id": id_of(record.get("contact")),
         "party_number": clean(custom.get(PARTY_NUMBER_FIELD)),
         "state": native_state(record),
         "currency": clean(record.get("currency")) or "EUR",
@@ -163,7 +166,7 @@ def document_to_native(entity: CanonicalEntity, only: frozenset[str] | None = No
     payload: Json = {
         "invoice_title": _title(entity),
         "account_id": entity.party_id,
-        "contact_id": None,
+        "contact_id": entity.contact_id,
         "currency": entity.currency,
         "issue_date": entity.invoice_date.isoformat() if entity.invoice_date else None,
         "due_date": entity.due_date.isoformat() if entity.due_date else None,

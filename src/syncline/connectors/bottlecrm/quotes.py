@@ -3,8 +3,8 @@
 ``number`` is BottleCRM's own estimate number (``EST-...``): read only, BottleCRM assigns it.
 ``status`` is read only too: BottleCRM moves an estimate on only through its own actions (send,
 the customer's acceptance on the portal), so a written status is not stored. An estimate needs
-a contact of its account; the connector names the opportunity's or the account's first contact
-(the canonical Quote has no contact field). Estimates send no webhooks: scan only.
+a contact of its account: ``contact_id`` when the Quote names one, else the connector names the
+opportunity's or the account's first contact. Estimates send no webhooks: scan only.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ LOSSY_FIELDS = frozenset({"number", "status"})
 NATIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
     "party_id": ("account_id", "contact_id"),
+    "contact_id": ("contact_id",),
     "opportunity_id": ("opportunity_id",),
     "currency": ("currency",),
     "issue_date": ("issue_date",),
@@ -46,6 +47,7 @@ def estimate_to_quote(record: Json) -> Quote:
         number=clean(record.get("estimate_number")),
         title=str(record.get("title") or ""),
         party_id=id_of(record.get("account")),
+        contact_id=id_of(record.get("contact")),
         opportunity_id=id_of(record.get("opportunity")),
         status=_STATUS.get(str(record.get("status") or ""), QuoteStatus.DRAFT),
         currency=clean(record.get("currency")) or "EUR",
@@ -58,14 +60,14 @@ def estimate_to_quote(record: Json) -> Quote:
 def quote_to_estimate(entity: CanonicalEntity, only: frozenset[str] | None = None) -> Json:
     """The estimate request body; ``only`` limits it to changed canonical fields.
 
-    ``contact_id`` is left empty here: the connector fills in a contact of the account.
+    An empty ``contact_id`` is filled in by the connector with a contact of the account.
     """
     if not isinstance(entity, Quote):
         raise TypeError(f"estimates take a Quote, not {type(entity).__name__}")
     payload: Json = {
         "title": (entity.title or entity.number or "Quote")[:TITLE_LENGTH],
         "account_id": entity.party_id,
-        "contact_id": None,
+        "contact_id": entity.contact_id,
         "opportunity_id": entity.opportunity_id,
         "currency": entity.currency,
         "issue_date": entity.issue_date.isoformat() if entity.issue_date else None,

@@ -3,6 +3,10 @@ customer shipments (``stock.shipment.out``).
 
 Tryton keeps credit notes as customer invoices with a negative total; canonical credit notes
 carry positive amounts and quantities.
+
+Tryton 8.2's ``account.invoice`` has no contact field (``sale.sale`` has one), so a document's
+``contact_id`` is read from the sales it was invoiced from, when they all name the same contact;
+it is declared unstored, because syncline cannot write it to Tryton.
 """
 
 from __future__ import annotations
@@ -46,7 +50,23 @@ class _BillingMapping(EntityMapping):
         "write_date",
     )  # fmt: skip
     capture = frozenset({Capture.CURSOR, Capture.SCAN})
+    unstored = frozenset({"contact_id"})
     document: ClassVar[type[BillingDocument]]
+
+    def _contacts(self, ids: Sequence[int]) -> dict[int, str]:
+        """The contact of each invoice whose sales all name one and the same contact."""
+        if not ids:
+            return {}
+        invoices = self.client.read(self.model, list(ids), ["sales"])
+        sale_ids = sorted({int(s) for r in invoices for s in r.get("sales") or []})
+        sales = self.client.read("sale.sale", sale_ids, ["contact"], context={"active_test": False})
+        contact_of = {int(s["id"]): ref_id(s.get("contact")) for s in sales}
+        found: dict[int, str] = {}
+        for row in invoices:
+            named = {contact_of.get(int(s)) for s in row.get("sales") or []}
+            if len(named) == 1 and (contact := named.pop()) is not None:
+                found[int(row["id"])] = str(contact)
+        return found
 
     def _due_dates(self, rows: Sequence[Row]) -> dict[int, date]:
         line_ids = [int(i) for r in rows for i in r.get("lines_to_pay") or []]
@@ -83,6 +103,7 @@ class _BillingMapping(EntityMapping):
             )
         }
         due = self._due_dates(rows)
+        contacts = self._contacts(ids)
         result: list[CanonicalEntity] = []
         for r in rows:
             sign = Decimal(-1) if (r.get("total_amount") or 0) < 0 else Decimal(1)
@@ -90,6 +111,7 @@ class _BillingMapping(EntityMapping):
                 "number": r.get("number") or None,
                 "party_id": str_id(r.get("party")),
                 "party_number": codes.get(ref_id(r.get("party")) or 0),
+                "contact_id": contacts.get(int(r["id"])),
                 "state": INVOICE_STATES.get(r["state"], InvoiceState.DRAFT),
                 "currency": self.lookups.currencies.code_of(ref_id(r.get("currency"))) or "EUR",
                 "invoice_date": r.get("invoice_date"),

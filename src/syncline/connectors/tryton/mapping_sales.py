@@ -2,7 +2,9 @@
 
 An order is created as a draft and moved along Tryton's workflow to the canonical state
 (``quotation``: quote; ``confirmed``: quote and confirm, after which Tryton processes it into
-shipments and invoices). An update moves the workflow and may change reference and description.
+shipments and invoices). An update moves the workflow and may change reference, description
+and contact. ``contact_id`` is the sale's ``contact``: a ``party.contact_mechanism``, which is
+what a canonical contact is in Tryton (see ``mapping_contact``).
 """
 
 from __future__ import annotations
@@ -64,13 +66,13 @@ class OrderMapping(EntityMapping):
     unstored = frozenset({"confirmed_at"})
     model = "sale.sale"
     fields = (
-        "number", "reference", "party", "state", "currency", "sale_date", "shipping_date",
-        "description", "create_date", "write_date",
+        "number", "reference", "party", "contact", "state", "currency", "sale_date",
+        "shipping_date", "description", "create_date", "write_date",
     )  # fmt: skip
     writable = frozenset({WriteOp.CREATE, WriteOp.UPDATE})
 
     _states: dict[int, OrderState]
-    _texts: dict[int, Row]
+    _current: dict[int, Row]
 
     def to_canonical(self, rows: Sequence[Row]) -> list[CanonicalEntity]:
         ids = [int(r["id"]) for r in rows]
@@ -88,6 +90,7 @@ class OrderMapping(EntityMapping):
                 number=r.get("number") or None,
                 reference=r.get("reference") or None,
                 party_id=str_id(r.get("party")),
+                contact_id=str_id(r.get("contact")),
                 state=OrderState(r["state"]),
                 currency=self.lookups.currencies.code_of(ref_id(r.get("currency"))) or "EUR",
                 order_date=r.get("sale_date"),
@@ -111,6 +114,7 @@ class OrderMapping(EntityMapping):
                 f"party {party} does not exist in Tryton", system=self.system, field="party_id"
             )
         invoice_address, shipment_address = party_addresses(self.client, party)
+        contact = self._contact(item.contact_id)
         lines = []
         for line in item.lines:
             product = native_id(line.product_id, "product_id", self.system)
@@ -126,6 +130,7 @@ class OrderMapping(EntityMapping):
             )
         return {
             "party": party,
+            "contact": contact,
             "invoice_address": invoice_address,
             "shipment_address": shipment_address,
             "reference": item.reference,
@@ -135,6 +140,20 @@ class OrderMapping(EntityMapping):
             "lines": [("create", lines)],
         }
 
+    def _contact(self, contact_id: str | None) -> int | None:
+        """The contact mechanism id of ``contact_id``; refused when it does not exist (SQLite
+        does not enforce foreign keys)."""
+        contact = native_id(contact_id, "contact_id", self.system)
+        if contact is not None and not self.client.search(
+            "party.contact_mechanism", [("id", "=", contact)], context={"active_test": False}
+        ):
+            raise PermanentError(
+                f"contact {contact} does not exist in Tryton",
+                system=self.system,
+                field="contact_id",
+            )
+        return contact
+
     def after_create(self, ids: Sequence[int], items: Sequence[CanonicalEntity]) -> None:
         self._move(
             [(i, OrderState.DRAFT, item.state) for i, item in zip(ids, items, strict=True)
@@ -142,9 +161,9 @@ class OrderMapping(EntityMapping):
         )  # fmt: skip
 
     def prepare_updates(self, ids: Sequence[int]) -> None:
-        rows = self.client.read(self.model, ids, ["state", "reference", "description"])
+        rows = self.client.read(self.model, ids, ["state", "reference", "description", "contact"])
         self._states = {int(r["id"]): OrderState(r["state"]) for r in rows}
-        self._texts = {int(r["id"]): r for r in rows}
+        self._current = {int(r["id"]): r for r in rows}
 
     def update_values(
         self, record_id: int, item: CanonicalEntity, fields: frozenset[str] | None
@@ -161,9 +180,13 @@ class OrderMapping(EntityMapping):
         values: dict[str, Any] = {}
         for name in ("reference", "description"):
             # Tryton refuses writes to fields a state locks, even of an unchanged value.
-            have = self._texts[record_id].get(name) or None
+            have = self._current[record_id].get(name) or None
             if self.wanted(name, fields) and getattr(item, name) != have:
                 values[name] = getattr(item, name)
+        if self.wanted("contact_id", fields) and item.contact_id != str_id(
+            self._current[record_id].get("contact")
+        ):
+            values["contact"] = self._contact(item.contact_id)
         return {"values": values, "state": item.state}
 
     def write_records(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> None:
