@@ -34,6 +34,8 @@ def test_the_earliest_ship_date_is_the_companys_today_not_utcs() -> None:
     connector = TrytonConnector("erp", SETTINGS, client=tryton.client())
     now = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
     connector.insight = TrytonInsight(connector.client, connector.lookups, clock=lambda: now)
-    assert TrytonDesk(connector).ship_date([("5", Decimal(4))]) == date(2026, 3, 1)
+    desk = TrytonDesk(connector)
+    assert desk.today() == date(2026, 3, 1)  # the day the order entry form dates orders on
+    assert desk.ship_date([("5", Decimal(4))]) == date(2026, 3, 1)
     (probe,) = tryton.params_of("model.product.product.search_read")
     assert probe[-1]["stock_date_end"] == date(2026, 3, 1)

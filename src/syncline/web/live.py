@@ -138,6 +138,9 @@ class ErpDesk(Protocol):
     def products(self) -> list[ErpProduct]:
         """The saleable products, by code."""
 
+    def today(self) -> date:
+        """The ERP's date now (its company's time zone): the day stock and orders count on."""
+
     def stock(self, product_ids: Sequence[str], at: date | None = None) -> list[StockLevel]:
         """On-hand and forecast quantities per product on ``at`` (default today)."""
 

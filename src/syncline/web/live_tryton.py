@@ -55,6 +55,9 @@ class TrytonDesk:
             for r in rows
         ]
 
+    def today(self) -> date:
+        return self.connector.insight.today()
+
     def stock(self, product_ids: Sequence[str], at: date | None = None) -> list[StockLevel]:
         return self.connector.insight.stock(product_ids, at)
 
@@ -71,7 +74,7 @@ class TrytonDesk:
             "product.product", [int(p) for p in needed if p.isdigit()], ["type"]
         )
         stocked = [str(r["id"]) for r in rows if r.get("type") == "goods"]
-        today = self.connector.insight.today()
+        today = self.today()
         if not stocked:
             return today
         for days in SHIP_DATE_PROBES:

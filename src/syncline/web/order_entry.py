@@ -206,10 +206,10 @@ def _handoff_form(live: LiveSystems, form: OrderForm, deal_id: str) -> OrderForm
     try:
         view = flow_order_form(live.handoff, deal_id)
         catalogue = {p.id: p for p in products_of(live)}
+        today = erp_of(live).today()
     except (FlowError, ConnectorError) as exc:
         form.erp_error = str(exc)
         return form
-    today = date.today()
     form.lines = [
         EntryLine(
             description=ln.description or ln.product_code or "",

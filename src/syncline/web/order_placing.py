@@ -93,6 +93,7 @@ def place_order(request: Request, live: LiveSystems, body: OrderIn, actor: str) 
             raise HTTPException(409, f"the ERP knows no customer for {account.name!r}")
         try:
             catalogue = {p.id: p for p in products_of(live)}
+            today = erp.today()
         except ConnectorError as exc:
             raise HTTPException(503, f"the ERP did not answer: {exc}") from None
         unknown = [ln.product_id for ln in body.lines if ln.product_id not in catalogue]
@@ -102,7 +103,7 @@ def place_order(request: Request, live: LiveSystems, body: OrderIn, actor: str) 
             party_id=party,
             state=OrderState.CONFIRMED if body.confirm else OrderState.QUOTATION,
             currency=account.currency or "EUR",
-            order_date=date.today(),
+            order_date=today,
             reference=deal.name[:100],
             description=f"Entered from CRM deal {deal.name} by {actor}",
             lines=[_line(ln, catalogue[ln.product_id]) for ln in body.lines],
