@@ -119,6 +119,15 @@ def test_placing_an_order_creates_it_in_the_erp_and_tells_the_crm(
     again = client.post("/api/orders", json=body)
     assert again.status_code == 201 and again.json()["native_id"] == placed["native_id"]
     assert len(_notices(real_systems, placed["number"])) == 1
+    del live_world.app.state.order_submissions  # the web server restarted: nothing in memory
+    after_restart = client.post("/api/orders", json=body)
+    assert after_restart.status_code == 201, after_restart.text
+    assert after_restart.json()["native_id"] == placed["native_id"], "ordered twice"
+    marked = real_systems.erp.client.search(
+        "sale.sale", [("description", "like", "%[syncline:order-entry:api-order-0001]")]
+    )
+    assert marked == [int(placed["native_id"])]
+    assert len(_notices(real_systems, placed["number"])) == 1
 
 
 def test_the_form_walks_from_account_to_placed_order(

@@ -10,6 +10,7 @@ from decimal import Decimal
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.tryton import CustomerAccount, StockLevel, TrytonConnector
 from syncline.errors import PermanentError
+from syncline.flows.erp_tryton import ALL, marker_text
 from syncline.model import Order
 from syncline.web.live import CrmAccount, ErpProduct, PlacedOrder, SaleFact
 
@@ -85,21 +86,36 @@ class TrytonDesk:
         return None
 
     def place_order(self, order: Order, idempotency_key: str) -> PlacedOrder:
-        request = WriteRequest(WriteOp.CREATE, "order", idempotency_key, data=order)
+        """Create the sale, once per ``idempotency_key``: the sale's description carries the
+        key's marker, and a sale showing it is returned instead of a second one (a form
+        submitted again after a timeout, or after the web server restarted)."""
+        marker = marker_text(f"syncline:{idempotency_key}")
+        found = self.client.search(
+            "sale.sale", [("description", "like", f"%{marker}")], order=[("id", "ASC")],
+            context=ALL,
+        )  # fmt: skip
+        native_id = str(found[0]) if found else self._create(order, idempotency_key, marker)
+        (record,) = self.connector.read("order", [native_id])
+        placed = record.data
+        assert isinstance(placed, Order)
+        return PlacedOrder(
+            native_id=native_id,
+            number=placed.number,
+            state=placed.state.value,
+            planned_ship_date=placed.planned_ship_date or self._planned(native_id),
+        )
+
+    def _create(self, order: Order, idempotency_key: str, marker: str) -> str:
+        marked = order.model_copy(
+            update={"description": f"{order.description or ''} {marker}".strip()}
+        )
+        request = WriteRequest(WriteOp.CREATE, "order", idempotency_key, data=marked)
         (result,) = self.connector.write("order", [request])
         if result.error is not None:
             raise result.error
         if not result.native_id:
             raise PermanentError("Tryton created no order", system=self.connector.system)
-        (record,) = self.connector.read("order", [result.native_id])
-        placed = record.data
-        assert isinstance(placed, Order)
-        return PlacedOrder(
-            native_id=result.native_id,
-            number=placed.number,
-            state=placed.state.value,
-            planned_ship_date=placed.planned_ship_date or self._planned(result.native_id),
-        )
+        return result.native_id
 
     def _planned(self, sale_id: str) -> date | None:
         """The earliest planned date of the sale's stock moves (Tryton plans them when it
