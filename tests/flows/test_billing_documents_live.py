@@ -125,7 +125,8 @@ def test_the_contact_of_the_erp_invoices_sale_reaches_the_crm_copy(
     sale_id = _created(tryton_connector, "order", order)
     (sale,) = tryton_connector.client.read("sale.sale", [int(sale_id)], ["invoices"])
     (invoice_id,) = sale["invoices"]
-    _post(tryton_connector, invoice_id)
+    # Posted as Tryton invoiced it: the taxes came from the sale lines syncline created.
+    tryton_connector.client.model("account.invoice", "post", [invoice_id])
 
     flow = flow_named("invoices", flow_store, tryton_connector, crm_connector)
     assert isinstance(flow, BillingDocuments) and flow.contacts is not None
@@ -139,6 +140,10 @@ def test_the_contact_of_the_erp_invoices_sale_reaches_the_crm_copy(
     assert item is not None and item.state == "in_sync"
     copy = crm_invoice(crm_connector, str(item.data["crm_id"]))
     assert copy["contact"]["id"] == second  # not the account's first contact
+    # The sale line carried the product's 19 % VAT, so did the invoice and so does the copy.
+    (posted,) = tryton_connector.client.read("account.invoice", [invoice_id], ["tax_amount"])
+    assert posted["tax_amount"] == Decimal("4393.75")
+    assert Decimal(str(copy["tax_amount"])) == posted["tax_amount"]
     assert flow.run(mine).transitions == 0
 
 
@@ -148,18 +153,3 @@ def _created(erp: TrytonConnector, entity: str, data: CanonicalEntity) -> str:
     )
     assert result.ok and result.native_id, result.error
     return result.native_id
-
-
-def _post(erp: TrytonConnector, invoice_id: int) -> None:
-    """Post the invoice a sale made, with its products' default taxes (which syncline's sale
-    lines leave out and Tryton wants before posting)."""
-    client = erp.client
-    lines = client.search_read("account.invoice.line", [("invoice", "=", invoice_id)], ["product"])
-    for line in lines:
-        (product,) = client.read("product.product", [line["product"]], ["account_category"])
-        (category,) = client.read(
-            "product.category", [product["account_category"]], ["customer_taxes_used"]
-        )
-        taxes = category["customer_taxes_used"]
-        client.write("account.invoice.line", [line["id"]], {"taxes": [("add", taxes)]})
-    client.model("account.invoice", "post", [invoice_id])

@@ -2,9 +2,11 @@
 
 An order is created as a draft and moved along Tryton's workflow to the canonical state
 (``quotation``: quote; ``confirmed``: quote and confirm, after which Tryton processes it into
-shipments and invoices). An update moves the workflow and may change reference, description
-and contact. ``contact_id`` is the sale's ``contact``: a ``party.contact_mechanism``, which is
-what a canonical contact is in Tryton (see ``mapping_contact``).
+shipments and invoices). Each created line with a product carries the customer taxes Tryton
+itself would give it (see ``sale_taxes``); taxes are no canonical field. An update moves the
+workflow and may change reference, description and contact (never the lines). ``contact_id``
+is the sale's ``contact``: a ``party.contact_mechanism``, which is what a canonical contact is
+in Tryton (see ``mapping_contact``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from syncline.connectors.tryton.mapping import (
     ref_id,
     str_id,
 )
+from syncline.connectors.tryton.sale_taxes import customer_taxes
 from syncline.errors import PermanentError
 from syncline.model import CanonicalEntity, DocumentLine, Order, OrderState
 
@@ -139,6 +142,20 @@ class OrderMapping(EntityMapping):
             "currency": self.lookups.currencies.require(item.currency, "currency"),
             "lines": [("create", lines)],
         }
+
+    def create_records(self, values: Sequence[dict[str, Any]]) -> list[int]:
+        """Create the sales in one call, their product lines with Tryton's customer taxes."""
+        lines = [
+            (line, int(sale["party"]))
+            for sale in values
+            for _, created in sale["lines"]
+            for line in created
+            if line.get("product") is not None
+        ]
+        taxes = customer_taxes(self.client, [(int(line["product"]), p) for line, p in lines])
+        for line, party in lines:
+            line["taxes"] = [("add", taxes[(int(line["product"]), party)])]
+        return super().create_records(values)
 
     def _contact(self, contact_id: str | None) -> int | None:
         """The contact mechanism id of ``contact_id``; refused when it does not exist (SQLite
