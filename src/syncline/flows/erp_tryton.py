@@ -243,6 +243,8 @@ class TrytonSide:
                     "product": int(product),
                     "quantity": float(quantity),
                     "unit": units.get(int(product)),
+                    # the sale's company: Tryton reads company-dependent party values for it
+                    "_parent_sale.company": self.client.context.get("company"),
                     "_parent_sale.party": int(party_id) if party_id else None,
                     "_parent_sale.currency": currency,
                     "_parent_sale.sale_date": None,

@@ -145,6 +145,14 @@ def test_server_errors_are_retried_for_reads() -> None:
     assert _client(fake).search("party.party", []) == [9]
 
 
+def test_an_on_change_computes_nothing_stored_and_is_retried_like_a_read() -> None:
+    """The sale lines' prices and taxes come from ``on_change_product``: a timeout of it must
+    not fail an order handoff or a write batch."""
+    fake = FakeTryton(httpx.ReadTimeout("slow"), reply(200, {"id": 3, "result": {"taxes": []}}))
+    changes = _client(fake).model("sale.line", "on_change_product", {"product": 1})
+    assert changes == {"taxes": []} and fake.replies == []
+
+
 def test_timeout_of_a_create_is_not_retried() -> None:
     fake = FakeTryton(httpx.ReadTimeout("slow"), reply(200, {"id": 3, "result": [1]}))
     with pytest.raises(TransientError, match="timeout"):

@@ -32,9 +32,14 @@ Domain = list[Any]
 """A Tryton search domain, e.g. ``[("active", "=", True)]``."""
 
 #: Model methods that only read: safe to repeat after a timeout.
+#: Methods that change nothing, so a call may be repeated after any transient failure (an
+#: on_change only computes the values a client form would show).
 READ_METHODS = frozenset(
-    {"search", "search_read", "search_count", "read", "fields_get", "get_preferences"}
-)
+    {
+        "search", "search_read", "search_count", "read", "fields_get", "get_preferences",
+        "on_change_product",
+    }
+)  # fmt: skip
 
 _TRANSIENT_REMOTE = ("ConcurrencyException", "database is locked", "could not serialize")
 
