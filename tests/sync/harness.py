@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from syncline.connectors.base import (
-    Capabilities,
     ChangeBatch,
     Connector,
     ConnectorError,
@@ -24,7 +23,7 @@ from syncline.connectors.base import (
     WriteRequest,
     WriteResult,
 )
-from syncline.connectors.sql import SqlConnector
+from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector
 from syncline.mapping import SynclineConfig
 from syncline.model import Party
 from syncline.store import Store
@@ -222,40 +221,12 @@ class Outage:
         self.inner.close()
 
 
-class Tables:
-    """One system holding several entities, one table each (a party and a contact table)."""
+class Tables(SqlDatabaseConnector):
+    """One system holding several entities, one table each (a party and a contact table),
+    given by entity: the connector of a ``type: sql`` system with ``tables``."""
 
     def __init__(self, system: str, tables: Mapping[str, SqlConnector]) -> None:
-        self.system = system
-        self.tables = dict(tables)
-        self.capabilities = Capabilities(
-            entities=tuple(e for t in self.tables.values() for e in t.capabilities.entities)
-        )
-
-    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
-        return self.tables[entity].read_changes(entity, since, limit)
-
-    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
-        return self.tables[entity].read(entity, native_ids)
-
-    def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
-        return self.tables[entity].lookup(entity, field, values)
-
-    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        return self.tables[entity].write(entity, requests)
-
-    def list_ids(self, entity: str) -> list[str]:
-        return self.tables[entity].list_ids(entity)
-
-    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
-        return self.tables[entity].scan(entity)
-
-    def health(self) -> Health:
-        return Health(ok=True)
-
-    def close(self) -> None:
-        for table in self.tables.values():
-            table.close()
+        super().__init__(system, list(tables.values()))
 
 
 def engine(store: Store, systems: Systems, clock: FakeClock, **options: Any) -> SyncEngine:

@@ -94,11 +94,12 @@ def schema() -> None:
     variants = []
     for name in connector_types():
         kind = connector_type(name)
-        sub = kind.settings_model.model_json_schema()
-        defs.update(sub.pop("$defs", {}))
-        sub.setdefault("properties", {})["type"] = {"const": name, "description": kind.summary}
-        sub["required"] = sorted({"type", *sub.get("required", [])})
-        variants.append(sub)
+        for model in kind.settings_models():  # a type whose settings take several forms
+            sub = model.model_json_schema()
+            defs.update(sub.pop("$defs", {}))
+            sub.setdefault("properties", {})["type"] = {"const": name, "description": kind.summary}
+            sub["required"] = sorted({"type", *sub.get("required", [])})
+            variants.append(sub)
     if variants:
         defs["SystemConfig"] = {
             "oneOf": variants,

@@ -53,8 +53,9 @@ class Runtime:
         if cfg is None:
             raise ConfigError(f"no system named {system!r} under 'systems'", file=self.loaded.file)
         kind = connector_type(cfg.type)
+        values = cfg.settings()
         try:
-            return kind.settings_model.model_validate(cfg.settings())
+            return kind.settings_model_for(values).model_validate(values)
         except ValidationError as exc:
             problems = []
             for err in exc.errors():

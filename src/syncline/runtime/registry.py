@@ -7,7 +7,7 @@ string-based plugin lookup) so that the type checker follows every one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +25,37 @@ class ConnectorType:
     settings_model: type[BaseModel]
     factory: Callable[[str, Any], Connector]
     summary: str
+    #: The model that reads a system's keys, for a type whose settings take several forms
+    #: (``sql``: one table, or several ``tables``); None: always ``settings_model``.
+    form: Callable[[Mapping[str, Any]], type[BaseModel]] | None = None
+    #: Every form's model (for the JSON Schema); empty: ``settings_model`` alone.
+    forms: tuple[type[BaseModel], ...] = ()
+
+    def settings_model_for(self, values: Mapping[str, Any]) -> type[BaseModel]:
+        """The settings model that reads ``values`` (a system's keys but ``type``)."""
+        return self.settings_model if self.form is None else self.form(values)
+
+    def settings_models(self) -> tuple[type[BaseModel], ...]:
+        """The models of every form of the settings."""
+        return self.forms or (self.settings_model,)
 
 
 def _sql() -> ConnectorType:
-    from syncline.connectors.sql import SqlSettings, connect  # noqa: PLC0415 - lazy by design
+    from syncline.connectors.sql import (  # noqa: PLC0415 - lazy by design
+        SqlDatabaseSettings,
+        SqlSettings,
+        connect,
+        sql_settings_model,
+    )
 
-    return ConnectorType("sql", SqlSettings, connect, "any database table via SQLAlchemy")
+    return ConnectorType(
+        "sql",
+        SqlSettings,
+        connect,
+        "database tables via SQLAlchemy: one table, or several of one database",
+        form=sql_settings_model,
+        forms=(SqlSettings, SqlDatabaseSettings),
+    )
 
 
 def _tryton() -> ConnectorType:

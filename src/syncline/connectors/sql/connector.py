@@ -23,7 +23,6 @@ from sqlalchemy import (
     MetaData,
     Table,
     bindparam,
-    create_engine,
     delete,
     insert,
     or_,
@@ -33,7 +32,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.pool import StaticPool
 
 from syncline.connectors.base import (
     Capabilities,
@@ -50,6 +48,7 @@ from syncline.connectors.base import (
     WriteResult,
     chunked,
 )
+from syncline.connectors.sql.engines import open_engine
 from syncline.connectors.sql.lookup import add_loosen_function, is_text_list, loose_match, loosen
 from syncline.connectors.sql.rows import from_json, picker, utc
 from syncline.connectors.sql.settings import SqlSettings
@@ -95,19 +94,11 @@ class SqlConnector:
             f for f in settings.columns if is_text_list(self.model.model_fields[f].annotation)
         }
         self._mapped = tuple(settings.columns.values())
-        if engine is None:
-            if settings.url.startswith("sqlite") and ":memory:" in settings.url:
-                engine = create_engine(
-                    settings.url,
-                    poolclass=StaticPool,
-                    connect_args={"check_same_thread": False},
-                )
-            else:
-                engine = create_engine(settings.url)
-        add_loosen_function(engine)
-        self.engine = engine
+        # an engine given is shared with the system's other tables (SqlDatabaseConnector)
+        self.engine = open_engine(settings.url) if engine is None else engine
+        add_loosen_function(self.engine)
         try:
-            self.table = Table(settings.table, MetaData(), autoload_with=engine)
+            self.table = Table(settings.table, MetaData(), autoload_with=self.engine)
         except SQLAlchemyError as exc:
             raise TransientError(
                 f"cannot read table {settings.table!r}: {exc.__class__.__name__}: {exc}",
