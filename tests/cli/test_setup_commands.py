@@ -62,6 +62,44 @@ def test_check_names_an_unknown_connector_type(
     assert "syncline.yaml:6: systems.erp.type: unknown connector type 'sap'" in err
 
 
+HELD = """\
+version: 1
+store:
+  url: sqlite:///state/s.db
+systems:
+  crm:
+    type: bottlecrm
+    url: http://127.0.0.1:8001
+    token: ${SYNCLINE_CRM_TOKEN}
+  legacy:
+    type: sql
+    url: sqlite:///legacy.db
+    tables:
+      - {table: kunden, entity: party, columns: {name: firma}}
+      - {table: artikel, entity: product, columns: {name: bezeichnung, code: nr}}
+maps:
+  - {name: customers, entity: party, a: legacy, b: crm}
+  - {name: people, entity: contact, a: legacy, b: crm}
+  - {name: hours, entity: time_entry, a: crm, b: legacy}
+"""
+
+
+def test_check_refuses_a_map_of_an_entity_a_system_does_not_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before anything connects: a sql system holds the entities of its tables only."""
+    monkeypatch.setenv("SYNCLINE_CRM_TOKEN", "bcrm_pat_x")
+    cfg = tmp_path / "syncline.yaml"
+    cfg.write_text(HELD)
+    code, _, err = run(["check", "--config", str(cfg)], capsys)
+    assert code == 2
+    problems = [line for line in err.splitlines() if line.startswith("error")]
+    assert problems == [
+        f"error {cfg}:17: maps.1.a: system legacy holds no contact; it holds: party, product",
+        f"error {cfg}:18: maps.2.b: system legacy holds no time_entry; it holds: party, product",
+    ]
+
+
 def test_status_on_a_fresh_store_creates_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -80,14 +80,18 @@ class Runtime:
     def validate(self) -> list[ConfigError]:
         """Checks that need more than the schema: connector settings, entities, transforms."""
         problems: list[ConfigError] = []
+        held: dict[str, frozenset[str]] = {}  # entities of each valid system, where known
         for name, system in self.config.systems.items():
             try:
-                connector_type(system.type)
-                self.system_settings(name)
+                kind = connector_type(system.type)
+                settings = self.system_settings(name)
             except InvalidConfigError as exc:
                 problems.extend(exc.problems)
             except ConfigError as exc:
                 problems.append(self.loaded.error(("systems", name, "type"), str(exc)))
+            else:
+                if kind.entities is not None:
+                    held[name] = kind.entities(settings)
         for i, m in enumerate(self.config.maps):
             if m.entity not in ENTITY_TYPES:
                 known = ", ".join(sorted(ENTITY_TYPES))
@@ -97,6 +101,16 @@ class Runtime:
                     )
                 )
                 continue
+            for side, system_name in (("a", m.a), ("b", m.b)):
+                entities = held.get(system_name)
+                if entities is not None and m.entity not in entities:
+                    problems.append(
+                        self.loaded.error(
+                            ("maps", i, side),
+                            f"system {system_name} holds no {m.entity}; it holds: "
+                            f"{', '.join(sorted(entities))}",
+                        )
+                    )
             fields = ENTITY_TYPES[m.entity].model_fields
             for j, rule in enumerate(m.fields):
                 for key, field_name in (("field", rule.field), ("target", rule.target)):

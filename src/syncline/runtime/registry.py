@@ -30,6 +30,9 @@ class ConnectorType:
     form: Callable[[Mapping[str, Any]], type[BaseModel]] | None = None
     #: Every form's model (for the JSON Schema); empty: ``settings_model`` alone.
     forms: tuple[type[BaseModel], ...] = ()
+    #: The entities a system of this type holds, from its validated settings (``check``
+    #: refuses a map of another entity before anything connects).
+    entities: Callable[[Any], frozenset[str]] | None = None
 
     def settings_model_for(self, values: Mapping[str, Any]) -> type[BaseModel]:
         """The settings model that reads ``values`` (a system's keys but ``type``)."""
@@ -48,6 +51,11 @@ def _sql() -> ConnectorType:
         sql_settings_model,
     )
 
+    def entities(settings: SqlSettings | SqlDatabaseSettings) -> frozenset[str]:
+        if isinstance(settings, SqlDatabaseSettings):
+            return frozenset(t.entity for t in settings.table_settings())
+        return frozenset({settings.entity})
+
     return ConnectorType(
         "sql",
         SqlSettings,
@@ -55,19 +63,29 @@ def _sql() -> ConnectorType:
         "database tables via SQLAlchemy: one table, or several of one database",
         form=sql_settings_model,
         forms=(SqlSettings, SqlDatabaseSettings),
+        entities=entities,
     )
 
 
 def _tryton() -> ConnectorType:
     from syncline.connectors.tryton import TrytonSettings, connect  # noqa: PLC0415
+    from syncline.connectors.tryton.registry import MAPPINGS  # noqa: PLC0415
 
-    return ConnectorType("tryton", TrytonSettings, connect, "Tryton ERP over JSON-RPC")
+    held = frozenset(m.entity for m in MAPPINGS)
+    return ConnectorType(
+        "tryton", TrytonSettings, connect, "Tryton ERP over JSON-RPC", entities=lambda _: held
+    )
 
 
 def _bottlecrm() -> ConnectorType:
     from syncline.connectors.bottlecrm import BottleCrmSettings, connect  # noqa: PLC0415
+    from syncline.connectors.bottlecrm.connector import ENTITIES  # noqa: PLC0415
 
-    return ConnectorType("bottlecrm", BottleCrmSettings, connect, "BottleCRM over its REST API")
+    held = frozenset(ENTITIES)
+    return ConnectorType(
+        "bottlecrm", BottleCrmSettings, connect, "BottleCRM over its REST API",
+        entities=lambda _: held,
+    )  # fmt: skip
 
 
 _TYPES: dict[str, Callable[[], ConnectorType]] = {
