@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from syncline.connectors.base import WriteOp, WriteRequest
-from syncline.connectors.tryton import TrytonConnector
+from syncline.connectors.tryton import TrytonConnector, connect
 from syncline.connectors.tryton.client import TrytonClient
+from syncline.connectors.tryton.sale_taxes import tax_ids
+from syncline.demo.tryton import TrytonInstance
 from syncline.model import Address, DocumentLine, Order, OrderState, Party
+from tests.support.live_systems import tryton_settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.tryton]
 
@@ -144,3 +147,42 @@ def test_taxes_are_asked_of_tryton_once_per_product_in_a_write_batch(
     for sale_id, order in zip(sale_ids, orders, strict=True):
         taxes = _line_taxes(client, sale_id)
         assert [t for _, t in taxes] == [vat] * len(order.lines)
+
+
+def test_a_line_without_product_gets_the_default_revenue_accounts_taxes(
+    own_tryton: TrytonInstance,
+) -> None:
+    """As in Tryton's client: where the company names a default revenue account, a line
+    without product (freight) takes that account's taxes. A server of its own: the account
+    configuration changes."""
+    connector = connect("erp", tryton_settings_for(own_tryton))
+    try:
+        client = connector.client
+        vat = _default_taxes(client, 2)
+        (product,) = client.read("product.product", [2], ["account_category"])
+        (category,) = client.read(
+            "product.category", [product["account_category"]], ["account_revenue"]
+        )
+        revenue = int(category["account_revenue"])
+        client.write("account.account", [revenue], {"taxes": [("add", vat)]})
+        (config,) = client.search("account.configuration", [])
+        client.write(
+            "account.configuration", [config], {"default_category_account_revenue": revenue}
+        )
+        (sale_id,) = _create(
+            connector, "order",
+            [_order(_customer(connector), OrderState.QUOTATION, [LATHE, FREIGHT])],
+        )  # fmt: skip
+        assert _line_taxes(client, sale_id) == [(2, vat), (None, vat)]
+        (sale,) = client.read("sale.sale", [int(sale_id)], ["tax_amount"])
+        assert sale["tax_amount"] == ((Decimal("23125.00") + Decimal("80.00")) * Decimal("0.19")
+                                      ).quantize(Decimal("0.01"))  # fmt: skip
+    finally:
+        connector.close()
+
+
+def test_an_on_change_reply_without_taxes_means_none_not_an_error() -> None:
+    """Tryton answers only what changed: a tax-free product leaves the empty list as sent."""
+    assert tax_ids({"taxes": {"add": [[0, {"id": 5}], [1, {"id": 3}]]}}) == [3, 5]
+    assert tax_ids({"unit_price": Decimal(1), "amount": Decimal(1)}) == []
+    assert tax_ids(["garbage"]) is None

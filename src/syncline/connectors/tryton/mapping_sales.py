@@ -2,8 +2,8 @@
 
 An order is created as a draft and moved along Tryton's workflow to the canonical state
 (``quotation``: quote; ``confirmed``: quote and confirm, after which Tryton processes it into
-shipments and invoices). Each created line with a product carries the customer taxes Tryton
-itself would give it (see ``sale_taxes``); taxes are no canonical field. An update moves the
+shipments and invoices). Each created line carries the customer taxes Tryton itself would
+give it (see ``sale_taxes``); taxes are no canonical field. An update moves the
 workflow and may change reference, description and contact (never the lines). ``contact_id``
 is the sale's ``contact``: a ``party.contact_mechanism``, which is what a canonical contact is
 in Tryton (see ``mapping_contact``).
@@ -62,6 +62,10 @@ def document_lines(mapping: EntityMapping, rows: Sequence[Row]) -> list[Document
         )
         for r in rows
     ]
+
+
+def _product(line: dict[str, Any]) -> int | None:
+    return int(line["product"]) if line.get("product") is not None else None
 
 
 class OrderMapping(EntityMapping):
@@ -146,15 +150,14 @@ class OrderMapping(EntityMapping):
     def create_records(self, values: Sequence[dict[str, Any]]) -> list[int]:
         """Create the sales in one call, their product lines with Tryton's customer taxes."""
         lines = [
-            (line, int(sale["party"]))
+            (line, _product(line), int(sale["party"]))
             for sale in values
             for _, created in sale["lines"]
             for line in created
-            if line.get("product") is not None
         ]
-        taxes = customer_taxes(self.client, [(int(line["product"]), p) for line, p in lines])
-        for line, party in lines:
-            line["taxes"] = [("add", taxes[(int(line["product"]), party)])]
+        taxes = customer_taxes(self.client, [(product, p) for _, product, p in lines])
+        for line, product, party in lines:
+            line["taxes"] = [("add", taxes[(product, party)])]
         return super().create_records(values)
 
     def _contact(self, contact_id: str | None) -> int | None:

@@ -2,9 +2,10 @@
 
 Creating a ``sale.line`` over RPC runs none of the client's on_change calls, so its ``taxes``
 stay empty and the ERP would invoice the order without VAT. Tryton gives a line the product's
-customer taxes mapped through the party's customer tax rule (``sale.line.on_change_product``,
-which is callable over RPC); syncline asks that very method, once per product and tax rule in
-a write batch, instead of re-implementing tax rules.
+customer taxes mapped through the party's customer tax rule, and a line without product the
+taxes of the company's default revenue account, if one is configured
+(``sale.line.on_change_product``, which is callable over RPC); syncline asks that very method,
+once per product and tax rule in a write batch, instead of re-implementing tax rules.
 """
 
 from __future__ import annotations
@@ -16,18 +17,20 @@ from syncline.connectors.tryton.client import TrytonClient
 from syncline.connectors.tryton.mapping import ref_id
 from syncline.errors import PermanentError
 
-#: A sale line's (product id, customer party id).
-ProductParty = tuple[int, int]
+#: A sale line's (product id or None for a line without product, customer party id).
+ProductParty = tuple[int | None, int]
 
 
 def tax_ids(changes: Any) -> list[int] | None:
-    """The tax ids in the changes an on_change reply carries (None: no ``taxes`` in it).
+    """The tax ids in the changes an on_change reply carries; None when the reply is no
+    changes at all. An on_change answers only what changed: no ``taxes`` in it means the
+    empty list sent stays empty (a tax-free product, or no default revenue account).
 
     Tryton sends a Many2Many of a new record as ``{"add": [[index, {"id": ...}], ...]}``.
     """
-    if not isinstance(changes, dict) or "taxes" not in changes:
+    if not isinstance(changes, dict):
         return None
-    value = changes["taxes"]
+    value = changes.get("taxes") or []
     if isinstance(value, dict):
         return sorted({int(added["id"]) for _, added in value.get("add") or []})
     return sorted({int(i) for i in value or []})
@@ -51,9 +54,9 @@ def customer_taxes(
             "party.party", parties, ["customer_tax_rule"], context={"active_test": False}
         )
     }
-    asked: dict[tuple[int, int | None], list[int]] = {}
+    asked: dict[tuple[int | None, int | None], list[int]] = {}
     found: dict[ProductParty, list[int]] = {}
-    for product, party in sorted(wanted):
+    for product, party in sorted(wanted, key=lambda pp: (pp[0] or 0, pp[1])):
         key = (product, rules.get(party))
         if key not in asked:
             asked[key] = _ask(client, product, party)
@@ -61,7 +64,7 @@ def customer_taxes(
     return found
 
 
-def _ask(client: TrytonClient, product: int, party: int) -> list[int]:
+def _ask(client: TrytonClient, product: int | None, party: int) -> list[int]:
     """The taxes ``sale.line.on_change_product`` sets for ``product`` sold to ``party``."""
     changes = client.model(
         "sale.line",
@@ -81,8 +84,8 @@ def _ask(client: TrytonClient, product: int, party: int) -> list[int]:
     taxes = tax_ids(changes)
     if taxes is None:
         raise PermanentError(
-            f"Tryton did not say which taxes product {product} takes; check the product's "
-            "account category",
+            f"Tryton answered no changes when asked the taxes of product {product}: "
+            f"{str(changes)[:200]}",
             system=client.system,
             field="product_id",
         )
