@@ -6,6 +6,7 @@ import random
 
 from syncline.matching import (
     BlockingPass,
+    Matcher,
     MatchRecord,
     blocking_recall,
     candidate_pairs,
@@ -113,6 +114,14 @@ def test_link_mode_only_pairs_across_collections() -> None:
     prepared = prepare_records(records)
     pairs = candidate_pairs(prepared, split=150)
     assert bool((pairs.left < 150).all()) and bool((pairs.right >= 150).all())
+
+
+def test_one_record_gives_no_pairs_instead_of_failing() -> None:
+    """An import of a one-row file deduplicates a collection of one."""
+    anna = MatchRecord(id="a", given_name="Anna", family_name="Schmidt")
+    assert len(candidate_pairs(prepare_records([anna]))) == 0
+    outcome = Matcher().deduplicate([anna])
+    assert outcome.candidates == 0 and len(outcome.score) == 0
 
 
 def test_shared_email_is_always_a_candidate() -> None:

@@ -408,15 +408,13 @@ def candidate_pairs(
         flags.append(np.full(len(left), int(spec.flag), dtype=np.int32))
     all_codes = np.concatenate(codes)
     all_flags = np.concatenate(flags)
+    if not len(all_codes):  # one record, or none any pass puts beside another
+        return CandidatePairs(left=all_codes, right=all_codes, passes=all_flags)
     order = np.argsort(all_codes, kind="stable")
     all_codes, all_flags = all_codes[order], all_flags[order]
     starts: IntArray = np.flatnonzero(np.r_[True, all_codes[1:] != all_codes[:-1]])
     unique = all_codes[starts]
-    merged = (
-        np.bitwise_or.reduceat(all_flags, starts).astype(np.int32)
-        if len(all_codes)
-        else np.empty(0, dtype=np.int32)
-    )
+    merged = np.bitwise_or.reduceat(all_flags, starts).astype(np.int32)
     return CandidatePairs(left=unique // n, right=unique % n, passes=merged)
 
 
