@@ -125,6 +125,16 @@ def test_duplicates_against_the_crm_are_merged_or_reviewed(
     assert len(contacts_in(crm)) == 2
 
 
+def test_a_file_of_one_row_is_imported_with_the_real_matcher(
+    tmp_path: Path, state: Store, crm: SqlConnector
+) -> None:
+    add_contact(crm, first_name="Kari", last_name="Hansen", email="kari@nordic.no")
+    path = write_file(tmp_path / "contacts.csv", ["Eva;Berg;;eva@berg.no;;;"])
+    report = ContactImport(state, crm).run(path)
+    assert report.created == 1 and report.rejected == []
+    assert sorted(c.last_name for c in contacts_in(crm).values()) == ["Berg", "Hansen"]
+
+
 class CrashError(Exception):
     """The process dies here."""
 

@@ -1,13 +1,15 @@
 """Tying imported contacts to the party (CRM account) of their company.
 
-The target system's parties are read once. A row's company and each party's name are compared
-in the matcher's normal form (:func:`~syncline.matching.split_legal_form`, then
-:func:`~syncline.matching.loose`: case, spaces, punctuation, ä/ae/a, legal form taken off), so
-"Müller GmbH", "müller gmbh", "Mueller G.m.b.H." and "Müller" are one name. Two different
-legal forms written out ("Müller AG" and "Müller GmbH") are different companies. Among the
-parties of that name, those with the row's legal form come first. Exactly one party: the
-contact gets its id; none: no party, the company is listed as not found; several: no party,
-listed as ambiguous with the candidates. Nothing is ever guessed.
+The target system's parties are read once; the same read gives duplicate finding the party of
+each existing contact (:meth:`CompanyLinker.parties_of`), also when tying is off. A row's
+company and each party's name are compared in the matcher's normal form
+(:func:`~syncline.matching.split_legal_form`, then :func:`~syncline.matching.loose`: case,
+spaces, punctuation, ä/ae/a, legal form taken off), so "Müller GmbH", "müller gmbh",
+"Mueller G.m.b.H." and "Müller" are one name. Two different legal forms written out
+("Müller AG" and "Müller GmbH") are different companies. Among the parties of that name, those
+with the row's legal form come first. Exactly one party: the contact gets its id; none: no
+party, the company is listed as not found; several: no party, listed as ambiguous with the
+candidates. Nothing is ever guessed.
 """
 
 from __future__ import annotations
@@ -105,17 +107,39 @@ class CompanyLinker:
         self.ties.system = self.ties.system or connector.system
         if self.off is not None and self.ties.off is None:
             self.ties.off = self.off
+        self.holds_parties = connector.capabilities.support(PARTY) is not None
         self._parties: PartyIndex | None = None
+        self._of_contacts: dict[str, Party] = {}
         self._spelling: dict[CompanyKey, str] = {}
 
-    def prepare(self, rows: Iterable[ImportRow], progress: Progress | None = None) -> None:
-        """Read the parties now (once) when one of ``rows`` names a company."""
-        if self.off is None and self._parties is None and any(r.company for r in rows):
-            self._read(progress or NoProgress())
+    def prepare(
+        self,
+        rows: Iterable[ImportRow],
+        contacts: Iterable[Contact] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        """Read the parties now (once) when tying needs them (one of ``rows`` names a company)
+        or duplicate finding does (one of the existing ``contacts`` has a party)."""
+        wanted = {c.party_id for c in contacts if c.party_id}
+        tying = self.off is None and any(r.company for r in rows)
+        if self.holds_parties and self._parties is None and (tying or wanted):
+            self._read(progress or NoProgress(), wanted)
 
-    def _read(self, progress: Progress) -> PartyIndex:
+    def parties_of(self) -> dict[str, Party]:
+        """The parties of the existing contacts given to :meth:`prepare`, by native id (only
+        those: a system's parties may be many); empty when they were not read."""
+        return self._of_contacts
+
+    def _read(self, progress: Progress, wanted: set[str] | None = None) -> PartyIndex:
         progress.phase(f"reading {self.connector.system} parties", None)
-        self._parties = index_parties(read_side(self.connector, PARTY, "b", progress).records)
+        records = read_side(self.connector, PARTY, "b", progress).records
+        self._parties = index_parties(records)
+        self._of_contacts = {
+            native_id: party
+            for native_id in wanted or ()
+            if (record := records.get(native_id)) is not None
+            and isinstance(party := record.data, Party)
+        }
         return self._parties
 
     def find(self, company: str) -> CompanyMatch | None:

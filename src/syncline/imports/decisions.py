@@ -66,11 +66,12 @@ def _first(values: Any) -> str:
 
 
 def record_label(values: dict[str, Any]) -> dict[str, str]:
-    """A load review item's record (party or contact) in the review file's columns."""
+    """A load review item's record (party, or contact with its company) in the review file's
+    columns."""
     return {
         "first_name": _first(values.get("first_name")),
         "last_name": _first(values.get("last_name")),
-        "company": _first(values.get("name")),
+        "company": _first(values.get("name") or values.get("company")),
         "email": _first(values.get("emails") or values.get("email")),
         "phone": _first(values.get("phones") or values.get("phone")),
         "city": _first(values.get("address")),

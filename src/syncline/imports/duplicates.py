@@ -3,7 +3,9 @@
 Rows with identical content are one row. Then the matcher (:mod:`syncline.matching`) scores
 rows against each other and against the target's records with the thresholds given: at or
 above ``auto_link`` a row is merged (into the record, or into the earlier row of the file); in
-the grey zone the row waits for a person, with its candidates; below, it is created.
+the grey zone the row waits for a person, with its candidates; below, it is created. A target's
+contact is compared with the name and address of its party (its company), as a row is with its
+company: two people of one name at different companies stay apart.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from syncline.connectors.base import NativeRecord
 from syncline.imports.rows import ImportRow
 from syncline.matching import Decision, Matcher, MatchRecord, record_from_contact
-from syncline.model import Contact
+from syncline.model import Contact, Party
 
 
 @dataclass(frozen=True)
@@ -45,11 +47,15 @@ def _root(parent: dict[int, int], i: int) -> int:
     return i
 
 
-def record_label(data: Contact) -> dict[str, str]:
+def record_label(data: Contact, party: Party | None = None) -> dict[str, str]:
+    """A target's contact in a review file's columns; ``party`` fills its company."""
+    company = ""
+    if party is not None:
+        company = f"{party.name} {party.legal_form}" if party.legal_form else party.name
     return {
         "first_name": data.first_name,
         "last_name": data.last_name,
-        "company": "",
+        "company": company,
         "email": data.email or "",
         "phone": data.phone or "",
         "mobile": data.mobile or "",
@@ -63,16 +69,18 @@ def find_duplicates(
     rows: Sequence[ImportRow],
     existing: Mapping[str, NativeRecord],
     system: str,
+    parties: Mapping[str, Party] | None = None,
 ) -> Findings:
-    """Decide every row in ``rows`` against each other and ``existing`` (native id -> record)."""
+    """Decide every row in ``rows`` against each other and ``existing`` (native id -> record);
+    ``parties`` (native id -> party) are the companies of the existing contacts."""
+    parties = parties or {}
     findings = Findings()
     if not rows:
         return findings
     records = [row.match_record(str(i)) for i, row in enumerate(rows)]
     parent: dict[int, int] = {}
     grey_rows: dict[int, list[tuple[int, float]]] = {}
-    inner = matcher.deduplicate(records)
-    for result in inner:
+    for result in matcher.deduplicate(records):
         a, b = sorted((int(result.left_id), int(result.right_id)))
         if result.decision == Decision.LINK:
             ra, rb = _root(parent, a), _root(parent, b)
@@ -81,11 +89,12 @@ def find_duplicates(
         elif result.decision == Decision.REVIEW:
             grey_rows.setdefault(b, []).append((a, result.score))
     others: list[MatchRecord] = []
-    contacts: dict[str, Contact] = {}
+    contacts: dict[str, tuple[Contact, Party | None]] = {}
     for native_id, record in existing.items():
-        if isinstance(record.data, Contact):
-            contacts[native_id] = record.data
-            others.append(record_from_contact(native_id, record.data))
+        if isinstance(contact := record.data, Contact):
+            party = parties.get(contact.party_id) if contact.party_id else None
+            contacts[native_id] = (contact, party)
+            others.append(record_from_contact(native_id, contact, party))
     sure: dict[int, list[tuple[str, float]]] = {}
     grey: dict[int, list[tuple[str, float]]] = {}
     if others:
@@ -106,7 +115,7 @@ def find_duplicates(
             findings.merge_record[i] = linked[0]
             continue
         candidates = [
-            Candidate(f"{system}:{nid}", nid, s, False, record_label(contacts[nid]))
+            Candidate(f"{system}:{nid}", nid, s, False, record_label(*contacts[nid]))
             for nid, s in sorted([*linked, *grey.get(i, [])], key=lambda p: -p[1])
         ]
         candidates += [

@@ -6,7 +6,8 @@
 3. Rows imported before (same fingerprint, :mod:`.writer`) are left alone; rows decided
    earlier follow the decision; rows waiting for a decision keep waiting.
 4. The rest are checked for duplicates within the file and against the target's contacts
-   (:mod:`.duplicates`): merged when certain, held for review in the grey zone, else created.
+   (:mod:`.duplicates`, the contacts with their party's name and address): merged when
+   certain, held for review in the grey zone, else created.
 5. Contacts created or merged are tied to the party of their company (:mod:`.companies`).
 6. Rows in doubt are written to the review file and the review queue.
 """
@@ -178,8 +179,13 @@ class ContactImport:
             create += [r for r in in_doubt if r.fingerprint not in adopted]
         else:
             create += in_doubt
+        # one read of the parties serves tying and duplicate finding (even with tying off)
+        contacts = [c for r in existing.values() if (c := _contact(r)) is not None]
+        companies.prepare([*fresh, *create, *(row for row, _ in merges)], contacts, self.progress)
         self.progress.phase("finding duplicates", None)
-        findings = find_duplicates(self.matcher, fresh, existing, self.connector.system)
+        findings = find_duplicates(
+            self.matcher, fresh, existing, self.connector.system, companies.parties_of()
+        )
         create += [fresh[i] for i in findings.create]
         merges += [(fresh[i], nid) for i, (nid, _) in findings.merge_record.items()]
         reviews = [
@@ -187,7 +193,6 @@ class ContactImport:
         ]
         held += [fresh[i] for i in findings.review]
         row_merges = [(fresh[i], fresh[root], s) for i, (root, s) in findings.merge_row.items()]
-        companies.prepare([*create, *(row for row, _ in merges)], self.progress)
         if dry_run:
             companies.preview(create, [(row, _contact(existing.get(nid))) for row, nid in merges])
             report.created = len(create)

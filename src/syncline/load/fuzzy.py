@@ -4,7 +4,8 @@ The matcher (:mod:`syncline.matching`) scores candidate pairs and decides LINK, 
 with the map's thresholds. A load then assigns partners one to one (best score first; several
 side-a records may share one side-b record only on a ``many_to_one`` map). A linkable pair
 whose partner went to a better pair is not linked but reviewed: two near-equal candidates are a
-question for a person.
+question for a person. A contact is matched with its party (its company's name and address)
+when the party is given, so that two people of one name at different companies stay apart.
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ from syncline.matching import MatchConfig as MatcherConfig
 from syncline.model import CanonicalEntity, Contact, Party
 
 
-def match_record(native_id: str, data: CanonicalEntity) -> MatchRecord | None:
-    """The matcher's view of a party or contact; None for entities fuzzy matching cannot read."""
+def match_record(
+    native_id: str, data: CanonicalEntity, parties: Mapping[str, Party] | None = None
+) -> MatchRecord | None:
+    """The matcher's view of a party or contact (with its party, when ``parties`` holds it,
+    by native id); None for entities fuzzy matching cannot read."""
     if isinstance(data, Party):
         return record_from_party(native_id, data)
     if isinstance(data, Contact):
-        return record_from_contact(native_id, data)
+        party = parties.get(data.party_id) if parties and data.party_id else None
+        return record_from_contact(native_id, data, party)
     return None
 
 
@@ -66,12 +71,14 @@ class FuzzyOutcome:
         return a_ids, b_ids
 
 
-def _records(records: Mapping[str, NativeRecord]) -> list[MatchRecord]:
+def _records(
+    records: Mapping[str, NativeRecord], parties: Mapping[str, Party]
+) -> list[MatchRecord]:
     result = []
     for native_id, record in records.items():
         if record.data is None:
             continue
-        converted = match_record(native_id, record.data)
+        converted = match_record(native_id, record.data, parties)
         if converted is not None:
             result.append(converted)
     return result
@@ -85,14 +92,17 @@ def fuzzy_match(
     pinned: Iterable[PinnedPair] = (),
     right_taken: Iterable[str] = (),
     many_to_one: bool = False,
+    left_parties: Mapping[str, Party] | None = None,
+    right_parties: Mapping[str, Party] | None = None,
 ) -> FuzzyOutcome:
     """Match side-a records ``left`` against side-b records ``right``.
 
     ``right_taken`` are side-b records already linked (offered only on a many-to-one map).
+    ``left_parties`` and ``right_parties`` are each side's parties of its contacts, by native id.
     """
     outcome = FuzzyOutcome()
-    left_records = _records(left)
-    right_records = _records(right)
+    left_records = _records(left, left_parties or {})
+    right_records = _records(right, right_parties or {})
     if not left_records or not right_records:
         return outcome
     result = matcher.link(left_records, right_records, pinned=pinned)
@@ -116,13 +126,16 @@ def fuzzy_match(
     return outcome
 
 
-def label(data: CanonicalEntity | None) -> dict[str, Any]:
-    """A few identifying values of a record, shown to the person deciding a review."""
+def label(data: CanonicalEntity | None, party: Party | None = None) -> dict[str, Any]:
+    """A few identifying values of a record, shown to the person deciding a review; for a
+    contact, ``party`` gives its company."""
     if data is None:
         return {}
     values = data.canonical_values()
     keep = ("name", "first_name", "last_name", "vat_id", "emails", "email", "phones", "phone")
     shown = {k: values[k] for k in keep if values.get(k) not in (None, "", [], {})}
+    if party is not None:
+        shown["company"] = party.name
     addresses = values.get("addresses") or []
     if addresses:
         first = addresses[0]

@@ -4,11 +4,14 @@ decisions people already made (pinned links, decided review items).
 Reading is robust against single bad records: when a page cannot be read because one record
 is invalid, the page is read again in halves until the bad record is isolated; it becomes a
 :class:`~syncline.load.report.Rejection` and the rest of the system is read normally.
+
+For fuzzy matching of contacts each system's parties are read too (one scan), keeping only
+those the contacts belong to: a contact is matched with its company's name and address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
@@ -17,19 +20,25 @@ from syncline.connectors.base import Connector, NativeRecord
 from syncline.errors import PermanentError
 from syncline.load.report import Progress, Rejection
 from syncline.matching import PinnedPair
+from syncline.model import Contact, Party
 from syncline.store.links import Link, Side, list_links
 from syncline.store.reviews import ReviewItem, list_reviews
 from syncline.sync.context import MapContext
 
+PARTY = "party"
+CONTACT = "contact"
+
 
 @dataclass
 class SideRecords:
-    """The live records of one system of the map, by native id, and those it could not read."""
+    """The live records of one system of the map, by native id, and those it could not read;
+    for a contact map matched fuzzily, ``parties`` are the contacts' parties by native id."""
 
     side: Side
     system: str
     records: dict[str, NativeRecord] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
+    parties: dict[str, Party] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +118,36 @@ def read_side(connector: Connector, entity: str, side: Side, progress: Progress)
     return out
 
 
+def read_parties(
+    connector: Connector, contacts: Mapping[str, NativeRecord], progress: Progress
+) -> dict[str, Party]:
+    """The parties ``contacts`` belong to, by native id: one scan of the system's parties,
+    keeping only those; empty when the system holds no parties. An unreadable party is left
+    out (its contacts are matched without their company)."""
+    wanted = {
+        c.party_id for r in contacts.values() if isinstance(c := r.data, Contact) and c.party_id
+    }
+    if not wanted or connector.capabilities.support(PARTY) is None:
+        return {}
+    found: dict[str, Party] = {}
+    try:
+        for page in connector.scan(PARTY):
+            for record in page:
+                if record.native_id in wanted and isinstance(record.data, Party):
+                    found[record.native_id] = record.data
+            progress.advance(len(page))
+        return found
+    except PermanentError:
+        pass  # one party is unreadable: read the rest by ids, isolating the bad ones
+    out = SideRecords("a", connector.system)  # only collects what the reads by id find
+    missing = sorted(wanted - set(found))
+    size = max(1, connector.capabilities.read_batch_size)
+    for start in range(0, len(missing), size):
+        _read_ids(connector, PARTY, missing[start : start + size], out)
+    found.update((i, r.data) for i, r in out.records.items() if isinstance(r.data, Party))
+    return found
+
+
 def load_links(conn: Connection, map_name: str) -> list[Link]:
     """Every link of the map, any state."""
     result: list[Link] = []
@@ -126,6 +165,9 @@ def take_inventory(conn: Connection, ctx: MapContext, progress: Progress) -> Inv
     for side in ("a", "b"):
         progress.phase(f"reading {ctx.system(side)}", None)
         sides[side] = read_side(ctx.connectors[side], ctx.entity, side, progress)
+        if ctx.entity == CONTACT and ctx.config.match.fuzzy:
+            progress.phase(f"reading {ctx.system(side)} parties", None)
+            sides[side].parties = read_parties(ctx.connectors[side], sides[side].records, progress)
     links = load_links(conn, ctx.name)
     decided = [
         r
@@ -140,4 +182,12 @@ def take_inventory(conn: Connection, ctx: MapContext, progress: Progress) -> Inv
     return Inventory(sides, links, decided, open_items)
 
 
-__all__ = ["Inventory", "SideRecords", "is_manual", "load_links", "read_side", "take_inventory"]
+__all__ = [
+    "Inventory",
+    "SideRecords",
+    "is_manual",
+    "load_links",
+    "read_parties",
+    "read_side",
+    "take_inventory",
+]

@@ -1,8 +1,9 @@
 """The load plan: which records to link (and why), which to hold for review, which to create.
 
 Order of evidence: people's decisions first (a decided review item), then deterministic keys,
-then fuzzy matching. Records a person rejected as pairs are never suggested again; records in
-an open review item wait. The map's direction decides in which systems records are created.
+then fuzzy matching (contacts with their parties, read with the inventory). Records a person
+rejected as pairs are never suggested again; records in an open review item wait. The map's
+direction decides in which systems records are created.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from syncline.load.inventory import Inventory
 from syncline.load.keys import key_pairs
 from syncline.mapping import Direction
 from syncline.matching import Matcher, MatchResult
+from syncline.model import CanonicalEntity, Contact, Party
 from syncline.store.links import Side
 from syncline.store.reviews import NewReview
 from syncline.sync.context import MapContext
@@ -111,6 +113,8 @@ def build_plan(ctx: MapContext, inventory: Inventory, matcher: Matcher | None = 
             pinned=inventory.pinned_pairs(ctx.system("a")),
             right_taken=set(offered) - set(right),
             many_to_one=ctx.config.many_to_one,
+            left_parties=inventory.sides["a"].parties,
+            right_parties=inventory.sides["b"].parties,
         )
         for result in outcome.links:
             plan.links.append(
@@ -128,7 +132,7 @@ def build_plan(ctx: MapContext, inventory: Inventory, matcher: Matcher | None = 
         plan.held["a"] |= held_a
         plan.held["b"] |= held_b & set(right)
         for a_id, results in outcome.reviews.items():
-            plan.reviews.extend(_review(ctx, left[a_id], offered, r) for r in results)
+            plan.reviews.extend(_review(ctx, inventory, left[a_id], offered, r) for r in results)
     unmatched = {"a": left, "b": right}
     sources = _creates_from(ctx.config.direction)
     for side in ("a", "b"):
@@ -142,11 +146,13 @@ def build_plan(ctx: MapContext, inventory: Inventory, matcher: Matcher | None = 
 
 def _review(
     ctx: MapContext,
+    inventory: Inventory,
     record: NativeRecord,
     offered: dict[str, NativeRecord],
     result: MatchResult,
 ) -> NewReview:
     partner = offered.get(result.right_id)
+    partner_data = partner.data if partner is not None else None
     return NewReview(
         map_name=ctx.name,
         entity=ctx.entity,
@@ -159,10 +165,17 @@ def _review(
         score=round(result.score, 4),
         details={
             "reason": result.reason.value,
-            "left": label(record.data),
-            "right": label(partner.data if partner is not None else None),
+            "left": label(record.data, _party(record.data, inventory.sides["a"].parties)),
+            "right": label(partner_data, _party(partner_data, inventory.sides["b"].parties)),
         },
     )
+
+
+def _party(data: CanonicalEntity | None, parties: dict[str, Party]) -> Party | None:
+    """A contact's party, when it was read for matching."""
+    if isinstance(data, Contact) and data.party_id:
+        return parties.get(data.party_id)
+    return None
 
 
 def _natural(native_id: str) -> tuple[int, int, str]:
