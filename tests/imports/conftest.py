@@ -3,7 +3,7 @@ file naming both."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,11 @@ from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Tab
 from syncline.cli import import_commands
 from syncline.cli.common import state as cli_state
 from syncline.connectors.base import (
-    Capabilities,
-    ChangeBatch,
     Connector,
-    Cursor,
-    Delegating,
-    NativeRecord,
     WriteOp,
     WriteRequest,
-    WriteResult,
 )
-from syncline.connectors.sql import SqlConnector, SqlSettings
+from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector, SqlSettings
 from syncline.model import Contact, Party
 from syncline.store import Store
 
@@ -63,40 +57,7 @@ def contact_settings(url: str, *, with_account: bool = False) -> SqlSettings:
     )
 
 
-class CrmWithAccounts(Delegating):
-    """One system ``crm`` whose contacts and accounts (parties) are two SQL tables."""
-
-    def __init__(self, contacts: SqlConnector, accounts: SqlConnector) -> None:
-        super().__init__(contacts)
-        self.accounts = accounts
-        self.capabilities = Capabilities(
-            entities=(*contacts.capabilities.entities, *accounts.capabilities.entities)
-        )
-
-    def _of(self, entity: str) -> Connector:
-        return self.accounts if entity == "party" else self.inner
-
-    def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
-        return self._of(entity).read_changes(entity, since, limit)
-
-    def read(self, entity: str, native_ids: Sequence[str]) -> list[NativeRecord]:
-        return self._of(entity).read(entity, native_ids)
-
-    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        return self._of(entity).write(entity, requests)
-
-    def list_ids(self, entity: str) -> list[str]:
-        return self._of(entity).list_ids(entity)
-
-    def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
-        return self._of(entity).scan(entity)
-
-    def close(self) -> None:
-        self.inner.close()
-        self.accounts.close()
-
-
-def crm_with_accounts(folder: Path) -> CrmWithAccounts:
+def crm_with_accounts(folder: Path) -> SqlDatabaseConnector:
     """Contacts with an ``account_id`` column and an ``accounts`` table, as system ``crm``."""
     url = f"sqlite:///{folder / 'crm.db'}"
     contacts = contact_system(url, with_account=True)
@@ -113,7 +74,7 @@ def crm_with_accounts(folder: Path) -> CrmWithAccounts:
     accounts = SqlConnector(
         "crm", SqlSettings(url=url, table="accounts", entity="party", columns=columns)
     )
-    return CrmWithAccounts(contacts, accounts)
+    return SqlDatabaseConnector("crm", [contacts, accounts])
 
 
 def add_account(crm: Connector, name: str, *, active: bool = True) -> str:
@@ -146,7 +107,7 @@ def crm(tmp_path: Path) -> SqlConnector:
 
 
 @pytest.fixture
-def accounts_crm(tmp_path: Path) -> Iterator[CrmWithAccounts]:
+def accounts_crm(tmp_path: Path) -> Iterator[SqlDatabaseConnector]:
     """A CRM holding contacts and accounts."""
     crm = crm_with_accounts(tmp_path)
     yield crm

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from syncline.connectors.sql import SqlConnector
+from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector
 from syncline.imports import ContactImport, ReviewApplier
 from syncline.imports.companies import OFF_BY_CHOICE, company_key, shorten
 from syncline.imports.rows import read_contacts
@@ -16,7 +16,6 @@ from syncline.runtime import Runtime
 from syncline.store import Store
 from syncline.store.links import links_by_native_ids
 from tests.imports.conftest import (
-    CrmWithAccounts,
     add_account,
     add_contact,
     contacts_in,
@@ -30,7 +29,7 @@ SCORES = {
 }
 
 
-def by_name(crm: CrmWithAccounts) -> dict[str, str | None]:
+def by_name(crm: SqlDatabaseConnector) -> dict[str, str | None]:
     """Each contact's "first last" -> its party id."""
     return {f"{c.first_name} {c.last_name}": c.party_id for c in contacts_in(crm).values()}
 
@@ -45,7 +44,7 @@ def contacts_file(tmp_path: Path, companies: list[str], name: str = "contacts.cs
     "company", ["Müller GmbH", "müller gmbh", "  MÜLLER   GmbH ", "Mueller G.m.b.H.", "Müller"]
 )
 def test_a_contact_is_tied_to_the_account_whatever_the_spelling_of_its_company(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts, company: str
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector, company: str
 ) -> None:
     mueller = add_account(accounts_crm, "Müller GmbH")
     add_account(accounts_crm, "Müller & Söhne GmbH")  # another company, not a candidate
@@ -58,7 +57,7 @@ def test_a_contact_is_tied_to_the_account_whatever_the_spelling_of_its_company(
 
 
 def test_a_company_without_account_is_listed_and_the_contact_created_without_one(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     nordic = add_account(accounts_crm, "Nordic AS")
     add_account(accounts_crm, "Fjord Shipping AS", active=False)  # closed: not tied to
@@ -82,7 +81,7 @@ def test_a_company_without_account_is_listed_and_the_contact_created_without_one
 
 
 def test_several_matching_accounts_are_ambiguous_and_a_different_legal_form_is_no_match(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     gmbh = add_account(accounts_crm, "Müller GmbH")
     ag = add_account(accounts_crm, "Müller AG")
@@ -103,7 +102,7 @@ def test_several_matching_accounts_are_ambiguous_and_a_different_legal_form_is_n
 
 
 def test_the_account_written_with_the_same_legal_form_is_preferred(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     plain = add_account(accounts_crm, "Dahl")
     dahl_as = add_account(accounts_crm, "Dahl A/S")
@@ -113,7 +112,7 @@ def test_the_account_written_with_the_same_legal_form_is_preferred(
 
 
 def test_a_merge_fills_an_empty_account_and_never_replaces_one(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     nordic = add_account(accounts_crm, "Nordic AS")
     other = add_account(accounts_crm, "Other AS")
@@ -133,7 +132,7 @@ def test_a_merge_fills_an_empty_account_and_never_replaces_one(
 
 
 def test_reimporting_creates_nothing_twice_and_the_fingerprint_ignores_tying(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     mueller = add_account(accounts_crm, "Müller GmbH")
     path = contacts_file(tmp_path, ["Müller GmbH", "Nowhere AS"])
@@ -153,7 +152,7 @@ def test_reimporting_creates_nothing_twice_and_the_fingerprint_ignores_tying(
 
 
 def test_a_contact_created_from_the_review_file_is_tied_too(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     firma = add_account(accounts_crm, "Firma KG")
     add_contact(accounts_crm, first_name="Anna", last_name="Schmidt", email="anna@firma.de")
@@ -179,7 +178,7 @@ def test_a_contact_created_from_the_review_file_is_tied_too(
 
 
 def test_no_company_link_leaves_contacts_without_account(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     add_account(accounts_crm, "Müller GmbH")
     importer_off = ContactImport(state, accounts_crm, matcher=ScriptedMatcher(), company_link=False)
@@ -190,7 +189,7 @@ def test_no_company_link_leaves_contacts_without_account(
 
 
 def test_a_dry_run_counts_what_would_be_tied_and_writes_nothing(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     add_account(accounts_crm, "Müller GmbH")
     add_account(accounts_crm, "Berg AS")
@@ -228,7 +227,7 @@ def test_a_system_without_accounts_imports_untied_and_says_why(
 
 
 def test_a_crash_after_writing_keeps_the_account_and_creates_nothing_twice(
-    tmp_path: Path, state: Store, accounts_crm: CrmWithAccounts
+    tmp_path: Path, state: Store, accounts_crm: SqlDatabaseConnector
 ) -> None:
     mueller = add_account(accounts_crm, "Müller GmbH")
     path = contacts_file(tmp_path, ["Müller GmbH", "Müller"])
@@ -261,7 +260,9 @@ def test_long_lists_of_companies_are_shortened() -> None:
 
 
 @pytest.fixture
-def runtime_crm(accounts_crm: CrmWithAccounts, monkeypatch: pytest.MonkeyPatch) -> CrmWithAccounts:
+def runtime_crm(
+    accounts_crm: SqlDatabaseConnector, monkeypatch: pytest.MonkeyPatch
+) -> SqlDatabaseConnector:
     """The CLI's runtime hands out the CRM with accounts as system ``crm`` (a config file's
     ``sql`` system is one table, so one entity)."""
     monkeypatch.setattr(Runtime, "connector", lambda self, system: accounts_crm)
@@ -294,7 +295,7 @@ systems:
 
 
 def test_cli_reports_ties_and_no_company_link_turns_them_off(
-    tmp_path: Path, cli_app: typer.Typer, accounts_config: Path, runtime_crm: CrmWithAccounts
+    tmp_path: Path, cli_app: typer.Typer, accounts_config: Path, runtime_crm: SqlDatabaseConnector
 ) -> None:
     config_file = accounts_config
     mueller = add_account(runtime_crm, "Müller GmbH")
@@ -328,7 +329,7 @@ def test_cli_reports_ties_and_no_company_link_turns_them_off(
 
 
 def test_cli_review_with_no_company_link_creates_untied(
-    tmp_path: Path, cli_app: typer.Typer, accounts_config: Path, runtime_crm: CrmWithAccounts
+    tmp_path: Path, cli_app: typer.Typer, accounts_config: Path, runtime_crm: SqlDatabaseConnector
 ) -> None:
     add_account(runtime_crm, "Firma KG")
     add_contact(runtime_crm, first_name="Anna", last_name="Schmidt", email="anna@firma.de")

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from syncline.connectors.base import Connector, Delegating, NativeRecord
+from syncline.connectors.sql import SqlDatabaseConnector
 from syncline.imports import ContactImport
 from syncline.imports.companies import OFF_BY_CHOICE
 from syncline.store import Store
 from tests.imports.conftest import (
-    CrmWithAccounts,
     add_account,
     add_contact,
     contacts_in,
@@ -40,7 +40,7 @@ class CountedCrm(Delegating):
 
 
 @pytest.fixture
-def crm(accounts_crm: CrmWithAccounts) -> CountedCrm:
+def crm(accounts_crm: SqlDatabaseConnector) -> CountedCrm:
     return CountedCrm(accounts_crm)
 
 
