@@ -8,13 +8,14 @@ asks such a target once per pass for all of them, and settles them exactly as be
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
-from syncline.connectors.base import NativeRecord, lookup_by_scan
+from syncline.connectors.base import Connector, NativeRecord, lookup_by_scan
+from syncline.connectors.sql import SqlConnector
 from syncline.mapping import SynclineConfig
 from syncline.store import Store
 from syncline.sync import SyncEngine
@@ -47,13 +48,28 @@ class ScanningErp(DiesWriting):
         return super().scan(entity)
 
 
-def _load_crashes(
-    store: Store, systems: Systems, clock: FakeClock, cfg: SynclineConfig, landing: int | None
-) -> tuple[SyncEngine, ScanningErp]:
-    """An initial load dies after writing its batch (``landing`` None) or in the middle of it
-    (its first ``landing`` records written); returns a restarted engine, past any lease, whose
-    batch is released into one in-doubt create per record, and its ERP."""
-    erp = ScanningErp(systems.conn["erp"])
+class Landing(Connector, Protocol):
+    """An ERP wrapper that, armed with ``landing``, dies in the middle of its next write."""
+
+    landing: int | None
+
+
+L = TypeVar("L", bound=Landing)
+
+
+def _load_crashes(  # noqa: PLR0917 - the systems, the config and how the crash lands
+    store: Store,
+    systems: Systems,
+    clock: FakeClock,
+    cfg: SynclineConfig,
+    landing: int | None,
+    wrap: Callable[[SqlConnector], L],
+) -> tuple[SyncEngine, L]:
+    """An initial load into the ERP as ``wrap`` makes it dies after writing its batch
+    (``landing`` None) or in the middle of it (its first ``landing`` records written); returns
+    a restarted engine, past any lease, whose batch is released into one in-doubt create per
+    record, and its ERP (wrapped afresh)."""
+    erp = wrap(systems.conn["erp"])
     erp.landing = landing
     connectors = {"crm": systems.conn["crm"], "erp": erp}
     crashing = engine(
@@ -63,7 +79,7 @@ def _load_crashes(
     with pytest.raises(CrashError):
         crashing.run_cycle("parties")
     clock.advance(600)
-    erp = ScanningErp(systems.conn["erp"])
+    erp = wrap(systems.conn["erp"])
     restarted = engine(store, systems, clock, config=cfg, connectors={**connectors, "erp": erp})
     with store.begin() as conn:
         assert release_abandoned(conn, "parties", restarted.context, clock()) == 1
@@ -119,7 +135,7 @@ def test_a_crashed_load_is_settled_with_one_scan_of_the_target(
     cfg = config(match={"keys": [key] if key else []})
     systems, clock = Systems(tmp_path), FakeClock()
     crm_ids = _records(systems, key, twins, twin_key)
-    sync, erp = _load_crashes(store, systems, clock, cfg, landing)
+    sync, erp = _load_crashes(store, systems, clock, cfg, landing, ScanningErp)
     landed = len(systems.rows("erp"))
     assert landed == (COUNT if landing is None else landing)
 

@@ -16,11 +16,16 @@ import pytest
 
 from syncline.connectors.base import Delegating, NativeRecord, WriteRequest, WriteResult
 from syncline.store import Store
-from syncline.sync.first_load import release_abandoned
 from syncline.sync.links import KeyLookup
-from tests.sync.harness import FakeClock, Systems, config, engine
-from tests.sync.test_created_copy_by_content import CrashError, _crash_at
-from tests.sync.test_recovery_lookups import CASES, COUNT, _assert_one_linked_copy_each, _records
+from tests.sync.harness import FakeClock, Systems, config
+from tests.sync.test_created_copy_by_content import CrashError
+from tests.sync.test_recovery_lookups import (
+    CASES,
+    COUNT,
+    _assert_one_linked_copy_each,
+    _load_crashes,
+    _records,
+)
 
 
 class PlainErp(Delegating):
@@ -62,20 +67,8 @@ def test_a_crashed_load_into_a_system_without_lookup_creates_nothing_twice(
     cfg = config(match={"keys": [key] if key else []})
     systems, clock = Systems(tmp_path), FakeClock()
     crm_ids = _records(systems, key, twins, twin_key)
-    erp = PlainErp(systems.conn["erp"])
+    sync, erp = _load_crashes(store, systems, clock, cfg, landing, PlainErp)
     assert not isinstance(erp, KeyLookup)
-    erp.landing = landing
-    crashing = engine(
-        store, systems, clock, config=cfg, connectors={**systems.conn, "erp": erp},
-        checkpoint=_crash_at("load.written"),
-    )  # fmt: skip
-    with pytest.raises(CrashError):
-        crashing.run_cycle("parties")
-    clock.advance(600)
-    erp = PlainErp(systems.conn["erp"])
-    sync = engine(store, systems, clock, config=cfg, connectors={**systems.conn, "erp": erp})
-    with store.begin() as conn:
-        assert release_abandoned(conn, "parties", sync.context, clock()) == 1
     landed = len(systems.rows("erp"))
 
     report = sync.worker.recover(["parties"])
