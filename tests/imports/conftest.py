@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, create_engine
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+)
 
 from syncline.cli import import_commands
 from syncline.cli.common import state as cli_state
@@ -18,7 +28,7 @@ from syncline.connectors.base import (
     WriteRequest,
 )
 from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector, SqlSettings
-from syncline.model import Contact, Party
+from syncline.model import Address, Contact, Party
 from syncline.store import Store
 
 CONTACT_COLUMNS = ("first_name", "last_name", "email", "phone", "mobile", "role", "language")
@@ -68,18 +78,19 @@ def crm_with_accounts(folder: Path) -> SqlDatabaseConnector:
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("name", String(200), nullable=False),
         Column("active", Boolean, nullable=False, default=True),
+        Column("addresses", Text),
     ).metadata.create_all(engine)
     engine.dispose()
-    columns = {"name": "name", "active": "active"}
+    columns = {"name": "name", "active": "active", "addresses": "addresses"}
     accounts = SqlConnector(
         "crm", SqlSettings(url=url, table="accounts", entity="party", columns=columns)
     )
     return SqlDatabaseConnector("crm", [contacts, accounts])
 
 
-def add_account(crm: Connector, name: str, *, active: bool = True) -> str:
-    """A party (account) in ``crm``; its native id."""
-    data = Party(name=name, active=active)
+def add_account(crm: Connector, name: str, *, active: bool = True, city: str = "") -> str:
+    """A party (account) in ``crm``, with a billing address in ``city`` if given; its id."""
+    data = Party(name=name, active=active, addresses=[Address(city=city)] if city else [])
     (result,) = crm.write("party", [WriteRequest(WriteOp.CREATE, "party", name, data=data)])
     assert result.native_id is not None, result.error
     return result.native_id

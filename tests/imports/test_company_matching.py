@@ -81,7 +81,7 @@ def test_one_name_at_another_company_is_created_and_at_the_same_company_merged(
 def test_the_review_file_shows_the_company_of_the_contact_in_the_crm(
     tmp_path: Path, state: Store, crm: CountedCrm
 ) -> None:
-    firma = add_account(crm, "Firma KG")
+    firma = add_account(crm, "Firma KG", city="Flensburg")
     anna = add_contact(
         crm, first_name="Anna", last_name="Schmidt", email="anna@firma.de", party_id=firma
     )
@@ -101,5 +101,6 @@ def test_the_review_file_shows_the_company_of_the_contact_in_the_crm(
     by_candidate = {r["candidate"]: r for r in rows}
     assert by_candidate["this row"]["company"] == "Firma KG"
     assert by_candidate[f"crm:{anna}"]["company"] == "Firma KG"
+    assert by_candidate[f"crm:{anna}"]["city"] == "Flensburg"  # her company's
     assert by_candidate[f"crm:{anna}"]["email"] == "anna@firma.de"
     assert people(crm) == [("Anna Schmidt", firma), ("Eva Berg", None)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from syncline.connectors.base import NativeRecord
 from syncline.imports.rows import ImportRow
 from syncline.matching import Decision, Matcher, MatchRecord, record_from_contact
-from syncline.model import Contact, Party
+from syncline.model import AddressKind, Contact, Party
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,13 @@ def _root(parent: dict[int, int], i: int) -> int:
 
 
 def record_label(data: Contact, party: Party | None = None) -> dict[str, str]:
-    """A target's contact in a review file's columns; ``party`` fills its company."""
-    company = ""
+    """A target's contact in a review file's columns; ``party`` fills its company and city
+    (of its billing address, else its first)."""
+    company = city = ""
     if party is not None:
         company = f"{party.name} {party.legal_form}" if party.legal_form else party.name
+        address = party.address(AddressKind.BILLING) or next(iter(party.addresses), None)
+        city = address.city if address is not None else ""
     return {
         "first_name": data.first_name,
         "last_name": data.last_name,
@@ -60,7 +63,7 @@ def record_label(data: Contact, party: Party | None = None) -> dict[str, str]:
         "phone": data.phone or "",
         "mobile": data.mobile or "",
         "role": data.role or "",
-        "city": "",
+        "city": city,
     }
 
 
