@@ -206,3 +206,23 @@ def test_a_full_pass_syncs_parents_before_children(store: Store, tmp_path: Path)
     assert moved_to == systems.by_vat("crm")["NO2"][0]
     assert all(r.planned_writes == 0 for r in sync.run_all())
     assert list(_erp_contacts(tables)) == ["eva@alpha.de"], "moved, not duplicated"
+
+
+def test_a_reference_no_map_joins_is_not_shared(store: Store, tmp_path: Path) -> None:
+    """Without the parties' map, a contact's party_id is a CRM id that names nothing in the
+    ERP: the contact is copied without it, and an ERP party set later is not overwritten."""
+    cfg, tables, extra = _two_maps(tmp_path)
+    alone = cfg.model_copy(update={"maps": [m for m in cfg.maps if m.name == "contacts"]})
+    systems: Systems = extra["systems"]
+    sync = SyncEngine(store, alone, tables, clock=FakeClock(), seed=1)
+    party = systems.create("crm", name="Alpha", vat_id="DE1")
+    _add_contact(tables, "crm", party, "eva@alpha.de")
+    assert sync.run_cycle("contacts").delivery.delivered == 1
+    assert _erp_contacts(tables) == {"eva@alpha.de": None}
+    erp_party = systems.create("erp", name="Alpha", vat_id="DE1")
+    table = tables["erp"].tables["contact"]
+    with table.engine.begin() as db:
+        db.execute(update(table.table).values(party_id=erp_party, modified_at=_now()))
+    sync.run_cycle("contacts")
+    assert _erp_contacts(tables) == {"eva@alpha.de": erp_party}
+    assert sync.run_cycle("contacts").planned_writes == 0

@@ -125,6 +125,9 @@ def build_context(
                     candidate.name, {candidate.a: "a", candidate.b: "b"}
                 )
                 break
+    # A reference no map joins between the two systems is not shared: its ids are the other
+    # system's and name nothing here (a quote's contact_id without a contact map).
+    fields = [f for f in fields if f.ref_entity is None or f.ref_entity in parents]
     return MapContext(
         config=m,
         model=model,
