@@ -100,6 +100,30 @@ def test_check_refuses_a_map_of_an_entity_a_system_does_not_hold(
     ]
 
 
+def test_check_notes_a_listed_reference_that_no_map_translates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "syncline.yaml"
+    contacts = "{table: contacts, entity: contact, columns: {last_name: name, party_id: firm}}"
+    cfg.write_text(
+        MINIMAL.replace(
+            "systems: {}",
+            f"systems:\n  crm: {{type: sql, url: 'sqlite:///a.db', tables: [{contacts}]}}\n"
+            f"  erp: {{type: sql, url: 'sqlite:///b.db', tables: [{contacts}]}}",
+        ).replace(
+            "maps: []",
+            "maps:\n  - name: people\n    entity: contact\n    a: crm\n    b: erp\n"
+            "    fields: [{field: last_name}, {field: party_id}]",
+        )
+    )
+    code, out, _ = run(["check", "--config", str(cfg)], capsys)
+    assert code == 0
+    assert (
+        f"note {cfg}:9: maps.0.entity: party_id names a party, and no map joins party "
+        "between crm and erp: it is not shared"
+    ) in " ".join(out.split())
+
+
 def test_status_on_a_fresh_store_creates_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -72,6 +72,8 @@ def check(
             f"{len(cfg.maps)} maps, {len(cfg.flows)} flows",
             highlight=False,
         )
+        for note in runtime.notes():
+            console.print(f"[yellow]note[/yellow] {note}", highlight=False)
         if connect:
             failed = False
             console.print(

@@ -13,6 +13,7 @@ from syncline.mapping.transforms import get_transform
 from syncline.model import ENTITY_TYPES
 from syncline.runtime.registry import connector_type
 from syncline.store import Store, normalise_url
+from syncline.sync.fields import shared_fields
 
 
 def resolve_store_url(url: str, config_file: Path) -> str:
@@ -142,6 +143,28 @@ class Runtime:
                         )
                     )
         return problems
+
+    def notes(self) -> list[ConfigError]:
+        """What the config leaves out that a user may not expect, without being wrong: a
+        reference field (``party_id``, ``contact_id``) a map lists but no map translates is
+        not shared."""
+        notes: list[ConfigError] = []
+        for i, m in enumerate(self.config.maps):
+            model = ENTITY_TYPES.get(m.entity)
+            if model is None:
+                continue
+            joined = {x.entity for x in self.config.maps if {x.a, x.b} == {m.a, m.b}}
+            for shared in shared_fields(m, model):
+                listed = m.rule(shared.field_a) is not None
+                if listed and shared.ref_entity is not None and shared.ref_entity not in joined:
+                    notes.append(
+                        self.loaded.error(
+                            ("maps", i, "entity"),
+                            f"{shared.field_a} names a {shared.ref_entity}, and no map joins "
+                            f"{shared.ref_entity} between {m.a} and {m.b}: it is not shared",
+                        )
+                    )
+        return notes
 
     def close(self) -> None:
         for connector in self._connectors.values():
