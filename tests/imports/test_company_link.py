@@ -141,7 +141,9 @@ def test_reimporting_creates_nothing_twice_and_the_fingerprint_ignores_tying(
     after_first = contacts_in(accounts_crm)
     again = importer(state, accounts_crm).run(path)
     assert again.created == 0 and again.already_imported == 2
-    assert again.companies.tied == 0 and again.companies.not_found == {}
+    assert again.companies.tied == 0
+    # the contact still without a party is checked again: its company is still not found
+    assert again.companies.not_found == {"Nowhere AS": 1}
     assert contacts_in(accounts_crm) == after_first
     assert by_name(accounts_crm) == {"P1 Person1": mueller, "P2 Person2": None}
     # the links are keyed by the fingerprint of the row as read, without the party
@@ -306,7 +308,7 @@ def test_cli_reports_ties_and_no_company_link_turns_them_off(
     assert dry.exit_code == 0, dry.output
     output = " ".join(dry.output.split())
     assert "would be tied to their company's party (crm account): 1" in output
-    assert "company not found in crm, would be created without a party: 10 contact(s)" in output
+    assert "company not found in crm, would be left without a party: 10 contact(s)" in output
     assert "Gone 0 GmbH" in output and "and 2 more" in output
     assert contacts_in(runtime_crm) == {}
 
@@ -326,6 +328,22 @@ def test_cli_reports_ties_and_no_company_link_turns_them_off(
     contacts = by_name(runtime_crm)
     assert contacts["Eva Lund"] == mueller
     assert contacts["P1 Person1"] is None  # imported before with --no-company-link: left alone
+
+
+def test_cli_summary_counts_contacts_tied_on_a_rerun(
+    tmp_path: Path, cli_app: typer.Typer, accounts_config: Path, runtime_crm: SqlDatabaseConnector
+) -> None:
+    mueller = add_account(runtime_crm, "Müller GmbH")
+    source = write_file(tmp_path / "contacts.csv", ["Eva;Lund;müller;;;;"])
+    args = ["import", "contacts", str(source), "--into", "crm", "-c", str(accounts_config), "-q"]
+    off = CliRunner().invoke(cli_app, [*args, "--no-company-link"])
+    assert off.exit_code == 0, off.output
+    assert by_name(runtime_crm) == {"Eva Lund": None}
+    rerun = CliRunner().invoke(cli_app, args)
+    assert rerun.exit_code == 0, rerun.output
+    summary = " ".join(rerun.output.split())
+    assert "tied to their company's party (crm account): 1 (1 imported before)" in summary
+    assert by_name(runtime_crm) == {"Eva Lund": mueller}  # the same contact, not a new one
 
 
 def test_cli_review_with_no_company_link_creates_untied(

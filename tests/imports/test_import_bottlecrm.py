@@ -131,7 +131,7 @@ def test_an_imported_contact_lands_under_the_account_of_its_company(
     assert first.exit_code == 0, first.output
     output = " ".join(first.output.split())
     assert "tied to their company's party (crm account): 1" in output
-    not_found = "company not found in crm, created without a party: 1 contact(s), 1 company:"
+    not_found = "company not found in crm, left without a party: 1 contact(s), 1 company:"
     assert f"{not_found} Strand {tag} GmbH" in output
     by_email = {c.email: (i, c) for i, c in _contacts(connector, tag).items()}
     solveig_id, solveig = by_email[f"solveig.{tag}@fjellvik.no"]

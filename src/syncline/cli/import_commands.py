@@ -54,14 +54,15 @@ def print_company_ties(ties: CompanyTies, *, dry_run: bool = False) -> None:
     verb = "would be " if dry_run else ""
     system = ties.system or "the target"
     if ties.tied:
+        later = f" ({ties.tied_afterwards} imported before)" if ties.tied_afterwards else ""
         console.print(
-            f"{verb}tied to their company's party ({system} account): {ties.tied}",
+            f"{verb}tied to their company's party ({system} account): {ties.tied}{later}",
             highlight=False,
         )
     if ties.not_found:
         rows = sum(ties.not_found.values())
         console.print(
-            f"company not found in {system}, {verb}created without a party: {rows} contact(s), "
+            f"company not found in {system}, {verb}left without a party: {rows} contact(s), "
             f"{len(ties.not_found)} compan{'y' if len(ties.not_found) == 1 else 'ies'}: "
             f"{shorten(list(ties.not_found))}",
             highlight=False,

@@ -75,16 +75,18 @@ class CompanyMatch:
 class CompanyTies:
     """What tying contacts to their companies did (or, in a dry run, would do).
 
-    ``tied`` counts contacts written with a party; ``kept`` merges into a contact that has a
-    party already (never replaced); ``not_found`` maps each company without a party (as first
-    written in the file) to its number of rows; ``ambiguous`` each company with several to the
-    candidates (``NAME (SYSTEM:ID)``). ``off`` says why nothing was tied, when it was off;
-    ``system`` is the target system.
+    ``tied`` counts contacts written with a party; ``tied_afterwards`` those of them imported
+    before without one (a re-run tied them; part of ``tied``); ``kept`` merges into a contact
+    that has a party already (never replaced); ``not_found`` maps each company without a party
+    (as first written in the file) to its number of rows; ``ambiguous`` each company with
+    several to the candidates (``NAME (SYSTEM:ID)``). ``off`` says why nothing was tied, when
+    it was off; ``system`` is the target system.
     """
 
     system: str = ""
     off: str | None = None
     tied: int = 0
+    tied_afterwards: int = 0
     kept: int = 0
     not_found: dict[str, int] = field(default_factory=dict)
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
@@ -162,27 +164,37 @@ class CompanyLinker:
         return row.contact.model_copy(update={"party_id": party_id})
 
     def preview(
-        self, creates: Iterable[ImportRow], merges: Iterable[tuple[ImportRow, Contact | None]]
+        self,
+        creates: Iterable[ImportRow],
+        merges: Iterable[tuple[ImportRow, Contact | None]],
+        untied: Iterable[ImportRow] = (),
     ) -> None:
-        """Count what writing would tie (a dry run): rows to create, and rows to merge into
-        the contacts given (None: a contact not read)."""
+        """Count what writing would tie (a dry run): rows to create, rows to merge into the
+        contacts given (None: a contact not read), and rows imported before whose contact has
+        no party yet."""
         for row in creates:
             self.count(self.find(row.company))
+        for row in untied:
+            self.count(self.find(row.company), afterwards=True)
         for row, contact in merges:
             if contact is not None and contact.party_id:
                 self.count(None, kept=bool(row.company.strip()))
             else:
                 self.count(self.find(row.company))
 
-    def count(self, match: CompanyMatch | None, *, kept: bool = False) -> None:
+    def count(
+        self, match: CompanyMatch | None, *, kept: bool = False, afterwards: bool = False
+    ) -> None:
         """Count one contact written (or, in a dry run, to be written) after ``match``;
-        ``kept``: merged into a contact that already had a party."""
+        ``kept``: merged into a contact that already had a party; ``afterwards``: a contact
+        imported before without a party."""
         if kept:
             self.ties.kept += 1
         elif match is None:
             return
         elif match.party_id is not None:
             self.ties.tied += 1
+            self.ties.tied_afterwards += afterwards
         elif not match.parties:
             spelled = self._spelled(match.company)
             self.ties.not_found[spelled] = self.ties.not_found.get(spelled, 0) + 1

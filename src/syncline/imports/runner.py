@@ -3,19 +3,20 @@
 1. The file is read and every row validated (:mod:`.rows`); a file unusable as a whole stops
    here with an :class:`~syncline.imports.errors.ImportFileError` and nothing is written.
 2. Rejected rows go to the rejects file with their line and reason.
-3. Rows imported before (same fingerprint, :mod:`.writer`) are left alone; rows decided
-   earlier follow the decision; rows waiting for a decision keep waiting.
+3. Rows imported before (same fingerprint, :mod:`.writer`) are not written again; rows
+   decided earlier follow the decision; rows waiting for a decision keep waiting.
 4. The rest are checked for duplicates within the file and against the target's contacts
    (:mod:`.duplicates`, the contacts with their party's name and address): merged when
    certain, held for review in the grey zone, else created.
-5. Contacts created or merged are tied to the party of their company (:mod:`.companies`).
+5. Contacts created or merged are tied to the party of their company (:mod:`.companies`),
+   and so are contacts imported before that have no party yet (only their party is written).
 6. Rows in doubt are written to the review file and the review queue.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from syncline.mapping import MatchThresholds
 from syncline.matching import Matcher
 from syncline.model import Contact
 from syncline.store import Store
+from syncline.store.links import Link
 from syncline.store.reviews import NewReview, ReviewItem, add_reviews, reviews_for_groups
 
 KIND = "import_duplicate"
@@ -151,11 +153,13 @@ class ContactImport:
         in_doubt: list[ImportRow] = []
         merges: list[tuple[ImportRow, str]] = []
         held: list[ImportRow] = []
+        imported: list[tuple[ImportRow, Link]] = []
         for fp, row in unique.items():
             link = links.get(fp)
             items = decided.get(fp, [])
             if link is not None and link.id_b is not None:
                 report.already_imported += 1
+                imported.append((row, link))
             elif any(i.state == "open" for i in items):
                 held.append(row)
             elif items and all(i.decision == "skip" for i in items):
@@ -176,25 +180,37 @@ class ContactImport:
         if in_doubt and not dry_run:
             adopted = writer.adopt(in_doubt, existing)
             report.already_imported += len(adopted)
+            imported += [(unique[fp], lk) for fp, lk in writer.links(list(adopted)).items()]
             create += [r for r in in_doubt if r.fingerprint not in adopted]
         else:
             create += in_doubt
+        untied = untied_contacts(imported, existing) if companies.off is None else []
         # one read of the parties serves tying and duplicate finding (even with tying off)
         contacts = [c for r in existing.values() if (c := _contact(r)) is not None]
-        companies.prepare([*fresh, *create, *(row for row, _ in merges)], contacts, self.progress)
+        companies.prepare(
+            [*fresh, *create, *(row for row, _ in merges), *(row for row, _, _ in untied)],
+            contacts,
+            self.progress,
+        )
         self.progress.phase("finding duplicates", None)
         findings = find_duplicates(
             self.matcher, fresh, existing, self.connector.system, companies.parties_of()
         )
         create += [fresh[i] for i in findings.create]
         merges += [(fresh[i], nid) for i, (nid, _) in findings.merge_record.items()]
+        merged_into = {nid for _, nid in merges}  # a merge fills their party itself
+        untied = [u for u in untied if u[2].native_id not in merged_into]
         reviews = [
             self._review(fresh[i], c, path.name) for i, cs in findings.review.items() for c in cs
         ]
         held += [fresh[i] for i in findings.review]
         row_merges = [(fresh[i], fresh[root], s) for i, (root, s) in findings.merge_row.items()]
         if dry_run:
-            companies.preview(create, [(row, _contact(existing.get(nid))) for row, nid in merges])
+            companies.preview(
+                create,
+                [(row, _contact(existing.get(nid))) for row, nid in merges],
+                [row for row, _, _ in untied],
+            )
             report.created = len(create)
             report.merged_into_existing = len(merges)
             report.merged_in_file += len(row_merges)
@@ -205,12 +221,17 @@ class ContactImport:
             write_rejects(rejects_file, parsed.header, report.rejected)
         with self.store.begin() as conn:
             add_reviews(conn, reviews)
-        self.progress.phase(f"writing to {self.connector.system}", len(create) + len(merges))
+        writes = len(create) + len(merges) + len(untied)
+        self.progress.phase(f"writing to {self.connector.system}", writes)
         created, refused = writer.create(create)
         report.created = created
         self.progress.advance(len(create))
         for row, native_id in merges:
             self._merge(writer, row, native_id, report)
+            self.progress.advance()
+        for row, link, record in untied:
+            if (error := writer.tie(row, link, record)) is not None:
+                refused.append(RejectedRow(row.line, error, row.raw))
             self.progress.advance()
         late: list[NewReview] = []
         now_linked = writer.links([rep.fingerprint for _, rep, _ in row_merges])
@@ -295,6 +316,22 @@ def _contact(record: NativeRecord | None) -> Contact | None:
     return record.data if record is not None and isinstance(record.data, Contact) else None
 
 
+def untied_contacts(
+    imported: Iterable[tuple[ImportRow, Link]], existing: Mapping[str, NativeRecord]
+) -> list[tuple[ImportRow, Link, NativeRecord]]:
+    """Rows imported before whose contact is still in the target without a party, and whose
+    company may give it one: each contact once (rows merged into one contact share it). A
+    contact deleted in the target since is not among them."""
+    found: dict[str, tuple[ImportRow, Link, NativeRecord]] = {}
+    for row, link in imported:
+        record = existing.get(link.id_b or "")
+        contact = _contact(record)
+        if record is None or contact is None or contact.party_id or not row.company.strip():
+            continue
+        found.setdefault(record.native_id, (row, link, record))
+    return list(found.values())
+
+
 def matching_only(rows: list[ImportRow], *, companies_tied: bool = False) -> list[str]:
     """Values of the file that a canonical contact has no field for: they help to find
     duplicates (and are shown in review files) but are not written to the target. With
@@ -331,4 +368,12 @@ def group_of(items: list[ReviewItem]) -> ReviewGroup:
     )
 
 
-__all__ = ["KIND", "ContactImport", "ImportReport", "group_of", "matching_only", "side_files"]
+__all__ = [
+    "KIND",
+    "ContactImport",
+    "ImportReport",
+    "group_of",
+    "matching_only",
+    "side_files",
+    "untied_contacts",
+]

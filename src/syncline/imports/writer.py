@@ -7,8 +7,9 @@ the interrupted write made, and only writes again when there is none. So importi
 file twice, or again after a crash, creates nothing twice.
 
 With a :class:`~syncline.imports.companies.CompanyLinker` the contact written is tied to the
-party of the row's company (the row and its fingerprint stay as they are), and a merge fills
-an empty party.
+party of the row's company (the row and its fingerprint stay as they are), a merge fills
+an empty party, and a contact imported before without a party is tied afterwards
+(:meth:`ContactWriter.tie`).
 """
 
 from __future__ import annotations
@@ -174,24 +175,61 @@ class ContactWriter:
         contact, match = (row.contact, None) if has_party else self._tied(row)
         merged, filled = fill_empty(record.data, contact)
         if filled:
-            request = WriteRequest(
-                WriteOp.UPDATE,
-                ENTITY,
-                f"{row.fingerprint}:{record.native_id}",
-                native_id=record.native_id,
-                data=merged,
-                expected_version=record.version,
-                fields=frozenset(filled),
-            )
-            (result,) = self.connector.write(ENTITY, [request])
-            if not result.ok:
-                why = str(result.error) if result.error else "it changed meanwhile; run again"
+            why = self._update(f"{row.fingerprint}:{record.native_id}", record, merged, filled)
+            if why is not None:
                 return f"{self.connector.system} refused the merge: {why}"
         if self.companies is not None:
             self.companies.count(match, kept=has_party and bool(row.company.strip()))
         self.link(row, record.native_id, f"merged into {record.native_id}, filled "
                   f"{', '.join(sorted(filled)) or 'nothing'}")  # fmt: skip
         return None
+
+    def tie(self, row: ImportRow, link: Link, record: NativeRecord) -> str | None:
+        """Tie ``record``, the contact ``row`` was imported as before (``link``), to the party
+        of the row's company when it has none and exactly one party matches: only its party is
+        written, as a merge fills it. Returns an error or None."""
+        if self.companies is None or not isinstance(record.data, Contact):
+            return None
+        if record.data.party_id:
+            return None  # a party set meanwhile (by a person) is never replaced
+        match = self.companies.find(row.company)
+        if match is not None and match.party_id is not None:
+            tied = record.data.model_copy(update={"party_id": match.party_id})
+            key = f"{row.fingerprint}:{record.native_id}:party_id"
+            why = self._update(key, record, tied, {"party_id"})
+            if why is not None:
+                return f"{self.connector.system} refused to tie {record.native_id}: {why}"
+            event = self._event(link.id, "link", row, record.native_id)
+            detail = (
+                f"{event['detail']}: imported before as {record.native_id}, tied afterwards "
+                f"to the party of {match.company!r}"
+            )
+            with self.store.begin() as conn:
+                record_events(
+                    conn,
+                    [{**event, "field": "party_id", "new_value": match.party_id, "detail": detail}],
+                )
+        self.companies.count(match, afterwards=True)
+        return None
+
+    def _update(
+        self, key: str, record: NativeRecord, contact: Contact, fields: set[str]
+    ) -> str | None:
+        """Write ``fields`` of ``contact`` into ``record`` unless the target changed it since it
+        was read; returns why the target refused, or None."""
+        request = WriteRequest(
+            WriteOp.UPDATE,
+            ENTITY,
+            key,
+            native_id=record.native_id,
+            data=contact,
+            expected_version=record.version,
+            fields=frozenset(fields),
+        )
+        (result,) = self.connector.write(ENTITY, [request])
+        if result.ok:
+            return None
+        return str(result.error) if result.error else "it changed meanwhile; run again"
 
     def link(self, row: ImportRow, native_id: str, detail: str) -> None:
         """Remember that ``row`` is the record ``native_id`` (nothing is written there)."""
