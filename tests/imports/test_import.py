@@ -11,7 +11,7 @@ import typer
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from syncline.connectors.base import Connector
+from syncline.connectors.base import Connector, WriteOp, WriteRequest
 from syncline.connectors.sql import SqlConnector
 from syncline.imports import ContactImport, ReviewApplier
 from syncline.imports.reviewfile import read_review_file
@@ -298,3 +298,33 @@ def test_a_decision_made_in_the_review_queue_is_applied_by_the_next_import(
     assert len(contacts_in(crm)) == 1
     third = importer(state, crm).run(source)
     assert third.already_imported == 2 and len(contacts_in(crm)) == 1
+
+
+def test_a_merge_that_cannot_be_applied_goes_to_the_rejects_file(
+    tmp_path: Path, state: Store, crm: SqlConnector
+) -> None:
+    """A decided merge into a contact deleted since: the row is refused, named in the
+    summary and kept in the rejects file, also when nothing else of the run was refused."""
+    rows = ["Karl;Hansen;Nordic AS;;+47 22 33 44 55;;Oslo",
+            "K.;Hansen;Nordic AS;;+47 22 33 44 55;;Oslo"]  # fmt: skip
+    source = write_file(tmp_path / "contacts.csv", rows)
+    first = importer(state, crm).run(source)
+    assert first.created == 1 and first.for_review == 1 and first.rejects_file is None
+    with state.begin() as conn:
+        (item,) = list_reviews(conn, map_name="import:crm")
+        decide(conn, item.id, "merge", "ops@example.com")
+    (karl,) = contacts_in(crm)
+    deleted = crm.write(
+        "contact", [WriteRequest(WriteOp.DELETE, "contact", "gone", native_id=karl)]
+    )
+    assert deleted[0].ok, deleted[0].error
+
+    second = importer(state, crm).run(source)
+
+    assert [r.line for r in second.rejected] == [3] and "no longer exists" in second.rejected[
+        0
+    ].reason
+    assert second.rejects_file is not None
+    with Path(second.rejects_file).open(encoding="utf-8-sig", newline="") as handle:
+        kept = list(csv.DictReader(handle))
+    assert [r["line"] for r in kept] == ["3"]

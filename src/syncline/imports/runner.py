@@ -247,10 +247,9 @@ class ContactImport:
         with self.store.begin() as conn:
             add_reviews(conn, late)
         report.for_review = len(held)
-        if refused:
-            report.rejected.extend(refused)
+        report.rejected.extend(refused)
+        if report.rejected:  # with the rows the target refused or a merge could not apply
             write_rejects(rejects_file, parsed.header, report.rejected)
-        if report.rejected:
             report.rejects_file = str(rejects_file)
         if held:
             write_review_file(review_file, self.review_groups([r.fingerprint for r in held]))
