@@ -63,6 +63,14 @@ maps:
 """
 
 
+CONTACT_MAP = """\
+  - name: people
+    entity: contact
+    a: erp
+    b: crm
+"""
+
+
 @dataclass
 class World:
     """The app and what it shows: ids of the seeded items and a bearer token per role."""
@@ -124,10 +132,13 @@ def _seed(runtime: Runtime, sync: SyncEngine, systems: Systems) -> tuple[str, st
     return crm_id, erp_id, int(conflict_id)
 
 
-def build_world(store_url: str, tmp_path: Path, live: LiveSystems | None = None) -> World:
-    """The seeded world; ``live`` is the CRM and ERP behind the customer and order pages."""
+def build_world(
+    store_url: str, tmp_path: Path, live: LiveSystems | None = None, extra_maps: str = ""
+) -> World:
+    """The seeded world; ``live`` is the CRM and ERP behind the customer and order pages;
+    ``extra_maps`` are more entries under ``maps:`` (YAML, indented as in ``CONFIG``)."""
     config = tmp_path / "syncline.yaml"
-    config.write_text(CONFIG.format(url=store_url), "utf-8")
+    config.write_text(CONFIG.format(url=store_url) + extra_maps, "utf-8")
     runtime = Runtime.from_file(config)
     systems = Systems(tmp_path)
     sync = engine(runtime.store, systems, FakeClock(), config=runtime.config)
@@ -253,5 +264,15 @@ def real_systems(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealSyste
 def live_world(tmp_path: Path, real_systems: RealSystems) -> Iterator[World]:
     """The seeded world (SQLite store) with the real CRM and ERP behind it."""
     built = build_world(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, real_systems.live())
+    yield built
+    built.runtime.close()
+
+
+@pytest.fixture
+def contact_world(tmp_path: Path, real_systems: RealSystems) -> Iterator[World]:
+    """The live world with a contact map (``people``, ERP on side a) joining CRM and ERP."""
+    built = build_world(
+        f"sqlite:///{tmp_path / 'state.db'}", tmp_path, real_systems.live(), CONTACT_MAP
+    )
     yield built
     built.runtime.close()

@@ -2,7 +2,8 @@
 overview, each answer through the in-memory :class:`~syncline.web.live.LiveCache`.
 
 The ERP party of a CRM account is found through the state store's party links first, then
-through the debtor number the CRM keeps on the account.
+through the debtor number the CRM keeps on the account. A deal's contact person reaches the ERP
+only through the links of the config's contact map (the same one the flows use).
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from sqlalchemy.engine import Connection
 
 from syncline.connectors.tryton import CustomerAccount
 from syncline.errors import ConnectorError
+from syncline.flows.linking import linked_id
+from syncline.flows.registry import contact_sides
 from syncline.mapping import SynclineConfig
 from syncline.store.schema import links
 from syncline.web.live import (
     CrmAccount,
+    CrmContact,
     CrmDeal,
     CrmDesk,
     ErpDesk,
@@ -42,6 +46,16 @@ class ErpSide:
     as_of: datetime | None
     stale: bool
     error: str | None
+
+
+@dataclass(frozen=True)
+class DealContact:
+    """The deal's contact person: the CRM contact (``name`` None when the CRM did not say)
+    and the ERP contact it is linked to (``erp_id`` None: the order goes without one)."""
+
+    crm_id: str
+    name: str | None
+    erp_id: str | None
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,33 @@ def linked_party(
     return None
 
 
+def linked_contact(
+    conn: Connection, config: SynclineConfig, live: LiveSystems, contact_id: str
+) -> str | None:
+    """The ERP contact linked to the CRM contact by the first contact map joining the two
+    systems; None when it is not linked or there is no such map."""
+    sides = contact_sides(config, live.crm_name, live.erp_name)
+    return linked_id(conn, sides, "crm", contact_id) if sides is not None else None
+
+
+def deal_contact(
+    conn: Connection, config: SynclineConfig, live: LiveSystems, deal: CrmDeal
+) -> DealContact | None:
+    """The deal's contact person with its name (cached) and linked ERP contact; None when the
+    deal names none. A CRM that does not answer leaves the name out, never the form."""
+    if deal.contact_id is None:
+        return None
+    contact_id, crm = deal.contact_id, crm_of(live)
+    try:
+        found: CrmContact | None = live.cache.get(
+            ("crm", "contact", contact_id), lambda: crm.contact(contact_id)
+        ).value
+    except ConnectorError:
+        found = None
+    erp_id = linked_contact(conn, config, live, contact_id)
+    return DealContact(contact_id, found.name if found else None, erp_id)
+
+
 def erp_party(
     conn: Connection, config: SynclineConfig, live: LiveSystems, account: CrmAccount
 ) -> Fetched[str | None]:
@@ -186,16 +227,19 @@ def customer_view(
 
 __all__ = [
     "CustomerView",
+    "DealContact",
     "ErpSide",
     "crm_account",
     "crm_accounts",
     "crm_deals",
     "crm_of",
     "customer_view",
+    "deal_contact",
     "deal_of",
     "erp_of",
     "erp_party",
     "erp_side",
+    "linked_contact",
     "linked_party",
     "products_of",
 ]

@@ -40,7 +40,8 @@ class CrmAccount:
 
 @dataclass(frozen=True)
 class CrmDeal:
-    """A deal (opportunity) of an account; ``amount`` in ``currency``."""
+    """A deal (opportunity) of an account; ``amount`` in ``currency``; ``contact_id`` is the
+    deal's first contact person in the CRM (None when it names none)."""
 
     id: str
     name: str
@@ -50,6 +51,16 @@ class CrmDeal:
     amount: Decimal | None = None
     currency: str | None = None
     expected_close: date | None = None
+    contact_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    """A contact person in the CRM: ``name`` is first and last name."""
+
+    id: str
+    name: str
+    email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,9 @@ class CrmDesk(Protocol):
 
     def deal_lines(self, deal_id: str) -> list[DealLine]:
         """The lines of the deal's latest quote (empty when it has none)."""
+
+    def contact(self, contact_id: str) -> CrmContact | None:
+        """One contact person, or None when the CRM has none with this id."""
 
     def report_order(self, deal: CrmDeal, order: PlacedOrder) -> str:
         """Tell the CRM about the ERP order on the deal (a notice with the ship date)."""
@@ -241,6 +255,7 @@ class LiveSystems:
 __all__ = [
     "CrmAccount",
     "CrmActivity",
+    "CrmContact",
     "CrmDeal",
     "CrmDesk",
     "DealLine",

@@ -10,8 +10,15 @@ from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.connectors.bottlecrm.client import ListShape
 from syncline.connectors.bottlecrm.notices import ErpDocumentNotice, NoticeKind
 from syncline.connectors.bottlecrm.resources import parse_time
-from syncline.model import Opportunity, Party
-from syncline.web.live import CrmAccount, CrmActivity, CrmDeal, DealLine, PlacedOrder
+from syncline.model import Contact, Opportunity, Party
+from syncline.web.live import (
+    CrmAccount,
+    CrmActivity,
+    CrmContact,
+    CrmDeal,
+    DealLine,
+    PlacedOrder,
+)
 
 ESTIMATES = "/api/invoices/estimates/"
 ESTIMATES_SHAPE = (ListShape(("results",), count=("count",)),)
@@ -49,6 +56,7 @@ def _deal(native_id: str, deal: Opportunity) -> CrmDeal:
         amount=deal.amount.amount if deal.amount else None,
         currency=deal.amount.currency if deal.amount else None,
         expected_close=deal.expected_close,
+        contact_id=deal.contact_id,
     )
 
 
@@ -101,6 +109,15 @@ class BottleCrmDesk:
                         for i in items
                     ]
         return []
+
+    def contact(self, contact_id: str) -> CrmContact | None:
+        records = self.connector.read("contact", [contact_id])
+        if not records or not isinstance(records[0].data, Contact):
+            return None
+        person = records[0].data
+        name = f"{person.first_name} {person.last_name}".strip()
+        email = str(person.email) if person.email else None
+        return CrmContact(id=records[0].native_id, name=name, email=email)
 
     def report_order(self, deal: CrmDeal, order: PlacedOrder) -> str:
         ship = order.planned_ship_date

@@ -1,7 +1,8 @@
 """The order entry form: pick a CRM account and deal; the form is pre-filled with the CRM
 customer and the lines of the deal's quote, each matched to an ERP product with its stock and
 forecast, and a ship date the ERP's forecast allows. Submitting places the order in the ERP
-and sends the planned ship date back to the CRM deal (``order_placing``). With an order
+and sends the planned ship date back to the CRM deal (``order_placing``); the order names the
+deal's contact person when the contact map links it to an ERP contact. With an order
 handoff flow in the config, the form shows the deal's accepted quote as the flow sees it
 (``syncline.flows.order_form``) and submits through the flow.
 
@@ -31,9 +32,11 @@ from syncline.flows import order_form as flow_order_form
 from syncline.flows.order_handoff import waiting_note
 from syncline.mapping import SynclineConfig
 from syncline.web.customer_view import (
+    DealContact,
     crm_account,
     crm_accounts,
     crm_deals,
+    deal_contact,
     deal_of,
     erp_of,
     erp_party,
@@ -46,6 +49,7 @@ from syncline.web.order_placing import place_order
 from syncline.web.schemas_live import (
     CrmAccountOut,
     CrmDealOut,
+    DealContactOut,
     ErpProductOut,
     OrderIn,
     OrderLineIn,
@@ -98,6 +102,7 @@ class OrderForm:
     deals: list[CrmDeal] = field(default_factory=list)
     deal: CrmDeal | None = None
     party_id: str | None = None
+    contact: DealContact | None = None  # the deal's contact person (direct entry only)
     products: list[ErpProduct] = field(default_factory=list)
     lines: list[EntryLine] = field(default_factory=list)
     ship_date: date | None = None
@@ -169,6 +174,8 @@ def build_form(
     form.deal = deal_of(live, form.account, deal_id)
     if live.handoff is not None and edited is None:
         return _handoff_form(live, form, deal_id)
+    if live.handoff is None:
+        form.contact = deal_contact(conn, config, live, form.deal)
     try:
         form.party_id = erp_party(conn, config, live, form.account).value
         form.products = products_of(live)
@@ -270,6 +277,7 @@ def proposal_out(form: OrderForm) -> OrderProposalOut:
         account=CrmAccountOut.model_validate(form.account),
         deal=CrmDealOut.model_validate(form.deal),
         erp_party_id=form.party_id,
+        contact=DealContactOut.model_validate(form.contact) if form.contact else None,
         lines=[
             ProposedLine(
                 description=ln.description,

@@ -1,8 +1,9 @@
 """Placing the order of the order entry form: through the config's order handoff flow when
 there is one (the deal's accepted quote is ordered, and the flow writes the order back to the
-deal), else directly: the form's lines become a Tryton sale through the connector, and the
-planned ship date goes to the CRM deal as a notice. Either way a repeated submission returns
-the first order, and the order entry is audited."""
+deal), else directly: the form's lines become a Tryton sale through the connector (naming the
+deal's contact person when the contact map links it to an ERP contact), and the planned ship
+date goes to the CRM deal as a notice. Either way a repeated submission returns the first
+order, and the order entry is audited."""
 
 from __future__ import annotations
 
@@ -15,14 +16,21 @@ from datetime import date
 from fastapi import HTTPException, Request
 from sqlalchemy import select
 
-from syncline.errors import ConnectorError, TransientError
+from syncline.errors import ConnectorError, PermanentError, TransientError
 from syncline.flows import FlowError, OrderHandoff, submit_order
 from syncline.model import DocumentLine, Order, OrderState
 from syncline.store.audit import record_events
 from syncline.store.schema import audit_events
-from syncline.web.customer_view import crm_account, deal_of, erp_of, erp_party, products_of
+from syncline.web.customer_view import (
+    crm_account,
+    deal_of,
+    erp_of,
+    erp_party,
+    linked_contact,
+    products_of,
+)
 from syncline.web.deps import runtime_of
-from syncline.web.live import CrmDeal, ErpProduct, LiveSystems, PlacedOrder
+from syncline.web.live import CrmDeal, ErpDesk, ErpProduct, LiveSystems, PlacedOrder
 from syncline.web.schemas_live import OrderIn, OrderLineIn, OrderPlacedOut
 
 log = logging.getLogger("syncline.web")
@@ -89,6 +97,11 @@ def place_order(request: Request, live: LiveSystems, body: OrderIn, actor: str) 
                 party = erp_party(conn, runtime.config, live, account).value
             except ConnectorError as exc:
                 raise HTTPException(503, f"the ERP did not answer: {exc}") from None
+            contact = (
+                linked_contact(conn, runtime.config, live, deal.contact_id)
+                if deal.contact_id
+                else None
+            )
         if party is None:
             raise HTTPException(409, f"the ERP knows no customer for {account.name!r}")
         try:
@@ -101,6 +114,7 @@ def place_order(request: Request, live: LiveSystems, body: OrderIn, actor: str) 
             raise HTTPException(422, f"the ERP sells no product {', '.join(unknown)}")
         order = Order(
             party_id=party,
+            contact_id=contact,
             state=OrderState.CONFIRMED if body.confirm else OrderState.QUOTATION,
             currency=account.currency or "EUR",
             order_date=today,
@@ -109,7 +123,7 @@ def place_order(request: Request, live: LiveSystems, body: OrderIn, actor: str) 
             lines=[_line(ln, catalogue[ln.product_id]) for ln in body.lines],
         )
         try:
-            placed = erp.place_order(order, f"order-entry:{key}")
+            placed = _place(erp, order, f"order-entry:{key}")
         except ConnectorError as exc:
             status = 503 if isinstance(exc, TransientError) else 422
             raise HTTPException(status, f"the ERP did not take the order: {exc}") from None
@@ -150,6 +164,18 @@ def _through_handoff(flow: OrderHandoff, deal: CrmDeal) -> OrderPlacedOut:
         crm_notice_id=None,
         crm_error=None,
     )
+
+
+def _place(erp: ErpDesk, order: Order, idempotency_key: str) -> PlacedOrder:
+    """Place the order; when the ERP no longer has its contact (a stale contact link), place
+    it without one: the contact person never stops an order."""
+    try:
+        return erp.place_order(order, idempotency_key)
+    except PermanentError as exc:
+        if order.contact_id is None or exc.field != "contact_id":
+            raise
+        log.warning("the ERP has no contact %s (%s): ordering without it", order.contact_id, exc)
+        return erp.place_order(order.model_copy(update={"contact_id": None}), idempotency_key)
 
 
 def _line(line: OrderLineIn, product: ErpProduct) -> DocumentLine:

@@ -101,10 +101,25 @@ class ProposedLine(Out):
     forecast: Decimal | None
 
 
+class DealContactOut(Out):
+    """The deal's contact person and whether the order names it in the ERP."""
+
+    crm_id: str = Field(description="The CRM contact (the deal's first contact)")
+    name: str | None = Field(description="First and last name; None when the CRM did not say")
+    erp_id: str | None = Field(
+        description="The ERP contact the contact map links it to, named on the order; None: "
+        "not linked (or no contact map), the order goes without a contact"
+    )
+
+
 class OrderProposalOut(Out):
     account: CrmAccountOut
     deal: CrmDealOut
     erp_party_id: str | None
+    contact: DealContactOut | None = Field(
+        description="The deal's contact person (direct order entry); None when the deal "
+        "names none, or with an order handoff flow (the flow names the quote's contact)"
+    )
     lines: list[ProposedLine]
     ship_date: date | None = Field(
         description="First day the ERP's forecast covers every line; None: not within 8 weeks"
@@ -191,6 +206,7 @@ __all__ = [
     "CrmAccountOut",
     "CrmDealOut",
     "CustomerOut",
+    "DealContactOut",
     "ErpOverviewOut",
     "ErpProductOut",
     "InvoiceOut",
