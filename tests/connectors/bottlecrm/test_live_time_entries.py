@@ -9,6 +9,7 @@ import pytest
 
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.connectors.bottlecrm.custom_fields import DEFINITIONS_PATH, CustomField
+from syncline.errors import PermanentError
 from syncline.model import TimeEntry
 from tests.connectors.bottlecrm.conftest import CrmAccount
 from tests.support.crm_records import log_time, new_project, new_task
@@ -47,6 +48,8 @@ def test_project_time_takes_its_phase_from_the_task_title_or_a_task_custom_field
     assert phases(None) == logged
     by_field = {"Wireframes": "Konzept", "Mockups": "Konzept", "Backend": "Umsetzung"}
     assert phases(field) == {e: by_field.get(t or "") for e, t in logged.items()}
+    with pytest.raises(PermanentError, match=f"no task custom field 'undefined_{tag}'"):
+        phases(f"undefined_{tag}")
     # The connector's own read (the sync engine's) reports the title.
     records = bottlecrm_connector.read("time_entry", list(logged))
     assert {r.native_id: r.data.phase for r in records if isinstance(r.data, TimeEntry)} == logged

@@ -11,7 +11,9 @@ import pytest
 from pydantic import SecretStr
 
 from syncline.connectors.bottlecrm import BottleCrmConnector, BottleCrmSettings
+from syncline.connectors.bottlecrm.custom_fields import DEFINITIONS_PATH
 from syncline.connectors.bottlecrm.time_entries import EntryOwner, time_entry_from_native
+from syncline.errors import PermanentError
 from syncline.model import TimeEntry
 
 PROJECT_ENTRIES: list[dict[str, object]] = [
@@ -55,6 +57,12 @@ class FakeBottleCrm:
             return httpx.Response(200, json=[_stopped({"id": "e0", "description": "Support"})])
         if path == "/api/projects/p1/time-entries/":
             return httpx.Response(200, json=[_stopped(r) for r in PROJECT_ENTRIES])
+        if path == DEFINITIONS_PATH:
+            defined = [
+                {"target_model": "Task", "key": "phase"},
+                {"target_model": "Lead", "key": "x"},
+            ]
+            return httpx.Response(200, json={"definitions": defined})
         if path == "/api/tasks/":
             rows = [{"id": i, "title": t["title"]} for i, t in TASKS.items()]
             return httpx.Response(200, json={"tasks": rows, "tasks_count": len(rows)})
@@ -101,8 +109,11 @@ def test_a_task_custom_field_names_the_phase_shared_by_several_tasks(
         "/api/tasks/t2/",
         "/api/tasks/t3/",
     ]
-    # A field no task carries gives no phase rather than the title.
-    assert set(_phases(connector.time_entries.scan("milestone")).values()) == {None}
+    # A field BottleCRM does not define for tasks is refused, not read as "no phase".
+    fake.paths.clear()
+    with pytest.raises(PermanentError, match="no task custom field 'milestone'"):
+        _phases(connector.time_entries.scan("milestone"))
+    assert fake.paths == [DEFINITIONS_PATH], "refused before reading any time"
 
 
 def test_time_entry_from_native_takes_the_phase_of_its_task() -> None:

@@ -21,13 +21,16 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from syncline.connectors.bottlecrm.client import BottleCrmClient, Json, ListShape, dig
+from syncline.connectors.bottlecrm.custom_fields import defined
 from syncline.connectors.bottlecrm.resources import clean, id_of, parse_time
+from syncline.errors import PermanentError
 from syncline.model import TimeEntry
 
 ENTITY = "time_entry"
 CASES_SHAPE = (ListShape(("cases",), count=("cases_count",)),)
 PROJECTS_SHAPE = (ListShape(("projects",), count=("count",)),)
 TASKS_SHAPE = (ListShape(("tasks",), count=("tasks_count",)),)
+TASK = "Task"  # the custom-field target of tasks
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,18 @@ class TaskPhases:
         self.phase_field = phase_field
         self._known: dict[str, str | None] = {}
         self._listed = False
+
+    def check(self) -> None:
+        """PermanentError when ``phase_field`` is no task custom field BottleCRM defines: its
+        values would be dropped, and every entry would silently go without a phase."""
+        if self.phase_field is not None and (TASK, self.phase_field) not in defined(self.client):
+            raise PermanentError(
+                f"BottleCRM defines no task custom field {self.phase_field!r} (the time "
+                "aggregation's phase_field); define it under Settings -> Custom fields for "
+                "Task, or leave phase_field out to take the task's title",
+                system=self.client.system,
+                field="phase",
+            )
 
     def of(self, task_ids: Collection[str]) -> dict[str, str | None]:
         """The phase of each task (None: the task is gone or names no phase)."""
@@ -140,8 +155,9 @@ class TimeEntryReader:
         """Pages of (native row, canonical entry), one page per batch of owners.
 
         ``phase_field``: the task custom field naming the phase (None: the task's title)."""
-        owners = self.owners()
         phases = TaskPhases(self.client, phase_field)
+        phases.check()
+        owners = self.owners()
         step = max(self.client.settings.write_concurrency * 8, 1)
         for start in range(0, len(owners), step):
             batch = owners[start : start + step]
