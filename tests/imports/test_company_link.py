@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector
 from syncline.imports import ContactImport, ReviewApplier
 from syncline.imports.companies import OFF_BY_CHOICE, company_key, shorten
 from syncline.imports.rows import read_contacts
-from syncline.runtime import Runtime
 from syncline.store import Store
 from syncline.store.links import links_by_native_ids
 from tests.imports.conftest import (
@@ -265,9 +265,8 @@ def test_long_lists_of_companies_are_shortened() -> None:
 def runtime_crm(
     accounts_crm: SqlDatabaseConnector, monkeypatch: pytest.MonkeyPatch
 ) -> SqlDatabaseConnector:
-    """The CLI's runtime hands out the CRM with accounts as system ``crm`` (a config file's
-    ``sql`` system is one table, so one entity)."""
-    monkeypatch.setattr(Runtime, "connector", lambda self, system: accounts_crm)
+    """The CRM with accounts that the CLI reaches through ``accounts_config`` (the same
+    database), and the scripted matcher for the CLI's imports."""
     monkeypatch.setattr(
         "syncline.imports.runner.matcher_for", lambda thresholds: ScriptedMatcher(SCORES)
     )
@@ -275,7 +274,13 @@ def runtime_crm(
 
 
 @pytest.fixture
-def accounts_config(tmp_path: Path) -> Path:
+def accounts_config(tmp_path: Path, accounts_crm: SqlDatabaseConnector) -> Path:
+    """syncline.yaml naming the CRM's contact and account tables as system ``crm``."""
+    (url,) = {t.settings.url for t in accounts_crm.tables.values()}
+    tables = "".join(
+        f"\n      - {json.dumps(t.settings.model_dump(exclude={'url'}))}"
+        for t in accounts_crm.tables.values()
+    )
     path = tmp_path / "syncline.yaml"
     path.write_text(
         f"""version: 1
@@ -284,12 +289,8 @@ store:
 systems:
   crm:
     type: sql
-    url: sqlite:///{tmp_path / "crm.db"}
-    table: contacts
-    entity: contact
-    columns:
-      last_name: last_name
-      party_id: account_id
+    url: {url}
+    tables:{tables}
 """,
         encoding="utf-8",
     )
