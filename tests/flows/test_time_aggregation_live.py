@@ -24,22 +24,36 @@ from tests.support.crm_records import log_time, new_account, new_project, new_ta
 pytestmark = [pytest.mark.integration, pytest.mark.tryton, pytest.mark.bottlecrm]
 
 
+def _project_of_a_linked_customer(
+    flow_store: Store,
+    tryton_connector: TrytonConnector,
+    crm_connector: BottleCrmConnector,
+    customer: str,
+    project: str,
+) -> tuple[int, str, str]:
+    """A customer in both systems, linked, with a project of that name in each: the Tryton
+    project work, the CRM account and the CRM project."""
+    party = TrytonSide(tryton_connector).create_party(Party(name=customer))
+    (work,) = tryton_connector.client.create(
+        "project.work",
+        [{"name": project, "type": "project", "party": int(party.id), "timesheet_available": True}],
+    )
+    account = new_account(crm_connector, customer)
+    with flow_store.begin() as conn:
+        record_link(conn, map_sides(CONFIG, "customers", "crm", "erp"), account, party.id,
+                    origin="key", actor="test")  # fmt: skip
+    return int(work), account, new_project(crm_connector, account, project)
+
+
 def test_project_time_is_booked_per_month_once_and_late_time_as_a_correction(
     flow_store: Store, tryton_connector: TrytonConnector, crm_connector: BottleCrmConnector
 ) -> None:
     tag = uuid.uuid4().hex[:8]
     project = f"Rollout {tag}"
     erp = tryton_connector.client
-    party = TrytonSide(tryton_connector).create_party(Party(name=f"Stunden {tag} GmbH"))
-    (work,) = erp.create(
-        "project.work",
-        [{"name": project, "type": "project", "party": int(party.id), "timesheet_available": True}],
+    work, account, crm_project = _project_of_a_linked_customer(
+        flow_store, tryton_connector, crm_connector, f"Stunden {tag} GmbH", project
     )
-    account = new_account(crm_connector, f"Stunden {tag} GmbH")
-    with flow_store.begin() as conn:
-        record_link(conn, map_sides(CONFIG, "customers", "crm", "erp"), account, party.id,
-                    origin="key", actor="test")  # fmt: skip
-    crm_project = new_project(crm_connector, account, project)
     log_time(crm_connector, crm_project, "2026-10-05T08:00:00+00:00", 90, "Workshop")
     log_time(crm_connector, crm_project, "2026-10-06T08:00:00+00:00", 60, "Schulung")
 
@@ -78,21 +92,14 @@ def test_two_phases_of_a_project_in_one_month_are_two_lines_on_the_phase_work_wh
     tag = uuid.uuid4().hex[:8]
     project = f"Relaunch {tag}"
     erp = tryton_connector.client
-    party = TrytonSide(tryton_connector).create_party(Party(name=f"Phasen {tag} GmbH"))
-    (work,) = erp.create(
-        "project.work",
-        [{"name": project, "type": "project", "party": int(party.id), "timesheet_available": True}],
+    work, account, crm_project = _project_of_a_linked_customer(
+        flow_store, tryton_connector, crm_connector, f"Phasen {tag} GmbH", project
     )
     # The ERP plans the concept phase as a sub-work; the build phase it does not know.
     (concept,) = erp.create(
         "project.work",
         [{"name": "Konzept", "type": "task", "parent": work, "timesheet_available": True}],
     )
-    account = new_account(crm_connector, f"Phasen {tag} GmbH")
-    with flow_store.begin() as conn:
-        record_link(conn, map_sides(CONFIG, "customers", "crm", "erp"), account, party.id,
-                    origin="key", actor="test")  # fmt: skip
-    crm_project = new_project(crm_connector, account, project)
     konzept = new_task(crm_connector, crm_project, "Konzept")
     umsetzung = new_task(crm_connector, crm_project, "Umsetzung")
     log_time(crm_connector, crm_project, "2026-10-05T08:00:00+00:00", 90, "Workshop",
