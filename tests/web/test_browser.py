@@ -225,6 +225,10 @@ def test_operator_enters_an_order_and_opens_the_customer_view(
     live_world: World, real_systems: RealSystems, served_live: str, page: Page
 ) -> None:
     account, deal = real_systems.account, real_systems.deal
+    # the demo deal names its contact person; the form shows it above the lines
+    assert deal.contact_id is not None, f"the demo deal {deal.name!r} names no contact person"
+    contact = real_systems.crm.contact(deal.contact_id)
+    assert contact is not None and contact.name, deal.contact_id
     _login(page, served_live, "operator", then="/customers")
     expect(page.locator(f"#account-{account.id}")).to_contain_text(account.name)
     _shot(page, "customers")
@@ -234,6 +238,7 @@ def test_operator_enters_an_order_and_opens_the_customer_view(
     page.select_option("#pick-deal", deal.id)
     page.click("form.pick button")
     expect(page.locator("section.order-entry h2")).to_contain_text(deal.name)
+    expect(page.locator("#contact-person")).to_contain_text(f"Contact person: {contact.name}")
     matched = page.locator("tr.line select[name=product_id]").first
     expect(matched).not_to_have_value("")
     page.locator("tr.line input[name=quantity]").first.fill("2")
