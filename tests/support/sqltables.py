@@ -29,8 +29,15 @@ PARTY_COLUMNS = {
 }
 
 
-def party_table(name: str = "parties", *, modified: bool = True, deleted: bool = True) -> Table:
-    """A party table: integer key, unique VAT id, JSON text lists, optional change columns."""
+ORIGIN_COLUMN = "syncline_origin"
+"""The column of a table with an origin: the idempotency key of the create that made a row."""
+
+
+def party_table(
+    name: str = "parties", *, modified: bool = True, deleted: bool = True, origin: bool = False
+) -> Table:
+    """A party table: integer key, unique VAT id, JSON text lists, optional change columns and
+    origin column."""
     columns: list[Column[Any]] = [
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("name", String(200), nullable=False),
@@ -45,13 +52,20 @@ def party_table(name: str = "parties", *, modified: bool = True, deleted: bool =
         columns.append(Column("modified_at", DateTime, index=True))
     if deleted:
         columns.append(Column("deleted", Boolean, nullable=False, default=False))
+    if origin:
+        columns.append(Column(ORIGIN_COLUMN, String(80), index=True))
     # AUTOINCREMENT: SQLite would otherwise hand a deleted row's id to the next new row, and a
     # system that reuses ids cannot be told apart from one that edited a record
     return Table(name, MetaData(), *columns, sqlite_autoincrement=True)
 
 
 def party_settings(
-    url: str, table: str = "parties", *, modified: bool = True, deleted: bool = True
+    url: str,
+    table: str = "parties",
+    *,
+    modified: bool = True,
+    deleted: bool = True,
+    origin: bool = False,
 ) -> SqlSettings:
     return SqlSettings(
         url=url,
@@ -59,18 +73,26 @@ def party_settings(
         entity="party",
         modified_column="modified_at" if modified else None,
         deleted_column="deleted" if deleted else None,
+        origin_column=ORIGIN_COLUMN if origin else None,
         columns=PARTY_COLUMNS,
     )
 
 
 def party_system(
-    system: str, url: str, table: str = "parties", *, modified: bool = True, deleted: bool = True
+    system: str,
+    url: str,
+    table: str = "parties",
+    *,
+    modified: bool = True,
+    deleted: bool = True,
+    origin: bool = False,
 ) -> SqlConnector:
     """Create the party table at ``url`` (if missing) and a connector for it."""
     engine = create_engine(url)
-    party_table(table, modified=modified, deleted=deleted).metadata.create_all(engine)
+    columns = {"modified": modified, "deleted": deleted}
+    party_table(table, **columns, origin=origin).metadata.create_all(engine)
     engine.dispose()
-    return SqlConnector(system, party_settings(url, table, modified=modified, deleted=deleted))
+    return SqlConnector(system, party_settings(url, table, **columns, origin=origin))
 
 
 CONTACT_COLUMNS = {

@@ -83,13 +83,19 @@ class Systems:
     """The two systems' tables, edited directly as a user of each system would.
 
     ``modified=False, deleted=False`` makes tables without change columns: capture by full
-    scan, hard deletes.
+    scan, hard deletes. ``origin=True`` gives both tables an origin column.
     """
 
-    def __init__(self, folder: Path, *, modified: bool = True, deleted: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, modified: bool = True, deleted: bool = True, origin: bool = False
+    ) -> None:
         self.conn: dict[str, SqlConnector] = {
             name: party_system(
-                name, f"sqlite:///{folder / f'{name}.db'}", modified=modified, deleted=deleted
+                name,
+                f"sqlite:///{folder / f'{name}.db'}",
+                modified=modified,
+                deleted=deleted,
+                origin=origin,
             )
             for name in ("crm", "erp")
         }

@@ -201,6 +201,21 @@ class Connector(Protocol):
         """Release connections."""
 
 
+@runtime_checkable
+class OriginLookup(Protocol):
+    """A connector that keeps, on every record it creates of an entity it ``marks_origin``
+    of, the create's idempotency key (its origin), and finds records by it. Recovery then
+    knows exactly whether a create a crash left in doubt landed, and which record it made,
+    where keys and content can only tell it most of the time (ARCHITECTURE.md §3.10)."""
+
+    def marks_origin(self, entity: str) -> bool:
+        """Whether records of ``entity`` this connector creates keep their origin."""
+
+    def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
+        """The records of ``entity`` created under one of ``origins``, deleted ones kept by
+        the system included (as tombstones holding their values)."""
+
+
 class Delegating:
     """A connector passing every call to ``inner``: the base of wrappers that change a few
     (a look-ahead for recovery, a test's failing or counting system)."""
@@ -227,6 +242,13 @@ class Delegating:
 
     def health(self) -> Health:
         return self.inner.health()
+
+    def marks_origin(self, entity: str) -> bool:
+        return isinstance(self.inner, OriginLookup) and self.inner.marks_origin(entity)
+
+    def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
+        assert isinstance(self.inner, OriginLookup)
+        return self.inner.by_origin(entity, origins)
 
     def close(self) -> None:
         self.inner.close()
@@ -309,6 +331,7 @@ __all__ = [
     "EntitySupport",
     "Health",
     "NativeRecord",
+    "OriginLookup",
     "PermanentError",
     "RateLimitedError",
     "RecordPage",

@@ -28,7 +28,7 @@ from syncline.store.outbox import NewJob, supersede_pending
 from syncline.store.snapshots import Snapshot
 from syncline.sync.context import MapContext
 from syncline.sync.fields import other
-from syncline.sync.links import created_copy
+from syncline.sync.links import create_origins, created_copy
 from syncline.sync.recovery import LOOKS, copy_is_free, still_in_doubt
 
 if TYPE_CHECKING:
@@ -91,7 +91,9 @@ def _created_in_doubt(planner: Planner, link: Link, target: Side) -> Link | None
     values = jobs[0].payload.get("values", {})
     found: str | None = None
     for _ in range(LOOKS):  # a copy another create's recovery took meanwhile: look again
-        made = created_copy(planner.ctx, planner.conn, target, values)
+        made = created_copy(
+            planner.ctx, planner.conn, target, values, origins=create_origins(jobs[0])
+        )
         if made is None:
             break
         if copy_is_free(planner.conn, planner.ctx, target, jobs[0], made.native_id):

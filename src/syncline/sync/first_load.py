@@ -59,6 +59,7 @@ from syncline.store.snapshots import Snapshot, load_snapshots, save_snapshots, v
 from syncline.sync.context import Checkpoint, MapContext
 from syncline.sync.digests import Digests
 from syncline.sync.fields import other
+from syncline.sync.links import batch_item_origin
 from syncline.sync.planner import Planner
 
 BATCH_OP = "create_batch"
@@ -203,7 +204,7 @@ class InitialLoad:
                 unfit.append(record)  # the planner plans it; its delivery dead-letters it
                 continue
             planned.append((record, payload, data))
-            key = f"{job.idempotency_key}:{index}"
+            key = batch_item_origin(job.idempotency_key, index)
             requests.append(WriteRequest(WriteOp.CREATE, ctx.entity, key, data=data))
         checkpoint("load.write")
         try:
@@ -367,14 +368,16 @@ def _expand(
     its copy, a snapshot of what was read, and a running job held by ``claim`` (worker, at)."""
     target = ctx.side(job.target_system)
     source = other(target)
-    items = job.payload.get("records", [])
-    linked = links_by_native_ids(conn, ctx.name, source, [str(i[0]) for i in items])
-    items = [i for i in items if str(i[0]) not in linked]
-    pairs = [(str(i[0]), None) if source == "a" else (None, str(i[0])) for i in items]
+    items = list(enumerate(job.payload.get("records", [])))
+    linked = links_by_native_ids(conn, ctx.name, source, [str(i[0]) for _, i in items])
+    items = [(at, i) for at, i in items if str(i[0]) not in linked]
+    pairs = [(str(i[0]), None) if source == "a" else (None, str(i[0])) for _, i in items]
     link_ids = create_links(conn, ctx.name, ctx.entity, pairs, "created")
     snapshots: list[Snapshot] = []
     creates: list[NewJob] = []
-    for link_id, (_native_id, version, hash_, values) in zip(link_ids, items, strict=True):
+    for link_id, (at, (_native_id, version, hash_, values)) in zip(link_ids, items, strict=True):
+        payload = ctx.create_payload(source, values, version, ctx.transformed)
+        payload["origin"] = batch_item_origin(job.idempotency_key, at)  # as the batch sent it
         snapshot = Snapshot(link_id)
         snapshot.set_seen(source, values, version, hash_)
         snapshot.set_seen(target, None, None, None)
@@ -387,7 +390,7 @@ def _expand(
                 entity=ctx.entity,
                 op="create",
                 native_id=None,
-                payload=ctx.create_payload(source, values, version, ctx.transformed),
+                payload=payload,
                 fields=None,
                 base_version=None,
             )

@@ -14,10 +14,11 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import Capture, NativeRecord
+from syncline.connectors.base import Capture, NativeRecord, OriginLookup
 from syncline.matching.keys import key_forms
 from syncline.model import CanonicalEntity, EntityValidationError
 from syncline.store.links import Link, Side, links_by_native_ids
+from syncline.store.outbox import OutboxJob
 from syncline.store.schema import outbox, review_items
 from syncline.store.types import utcnow
 from syncline.sync.context import REF_KEY, MapContext
@@ -227,19 +228,28 @@ def created_copy(
     target: Side,
     values: dict[str, Any],
     *,
+    origins: Sequence[str] = (),
     include_deleted: bool = False,
 ) -> NativeRecord | None:
-    """The record a create with ``values`` made on ``target``, found by the map's
-    deterministic keys (one live, unlinked match), or None. By content
-    (:func:`_copy_by_content`, the lowest free id of identical records) only where no key
-    can tell: a map without keys, a record without key values, or a key value several
-    records show. A key value that finds nothing means the create never landed: no lookup
-    by content (a scan, for some connectors).
+    """The record a create with ``values`` made on ``target``, or None.
+
+    Where the target keeps each record's origin (:class:`OriginLookup`), the record created
+    under one of ``origins`` (the create's idempotency keys, :func:`create_origins`), and
+    nothing else: neither a record a person made with the same values nor a copy the system
+    changed on write is mistaken. Otherwise found by the map's deterministic keys (one live,
+    unlinked match); by content (:func:`_copy_by_content`, the lowest free id of identical
+    records) only where no key can tell: a map without keys, a record without key values, or
+    a key value several records show. A key value that finds nothing means the create never
+    landed: no lookup by content (a scan, for some connectors).
 
     With ``include_deleted`` (and a connector that finds deleted records), a copy deleted in
     ``target`` since counts too when no live record matches: a tombstone still holding every
     value the create wrote (an older deleted record under the same key differs in some value).
     """
+    connector = ctx.connectors[target]
+    if origins and isinstance(connector, OriginLookup) and connector.marks_origin(ctx.entity):
+        found = connector.by_origin(ctx.entity, origins)
+        return _free_copy(conn, ctx, target, found, include_deleted=include_deleted)
     by_name = {f.field_a: f for f in ctx.fields}
     unsure = True  # no key could tell, or a key found several records
     for key in ctx.config.match.keys:
@@ -291,11 +301,37 @@ def _copy_by_content(
     else:
         found = _scan_for(ctx, target, field, value, include_deleted=include_deleted)
     written = entity.canonical_values()
-    held = {r.native_id: r for r in found if _shows(r, written, values)}
+    held = [r for r in found if _shows(r, written, values)]
+    return _free_copy(conn, ctx, target, held, include_deleted=include_deleted)
+
+
+def _free_copy(
+    conn: Connection,
+    ctx: MapContext,
+    target: Side,
+    found: Sequence[NativeRecord],
+    *,
+    include_deleted: bool,
+) -> NativeRecord | None:
+    """Of copies ``found``, the one no link holds with the lowest id, a live one before a
+    tombstone (tombstones only ``include_deleted``)."""
+    held = {r.native_id: r for r in found if include_deleted or not r.deleted}
     linked = links_by_native_ids(conn, ctx.name, target, list(held))
     free = [r for r in held.values() if r.native_id not in linked]
     chosen = [r for r in free if not r.deleted] or free
     return min(chosen, key=lambda r: _id_order(r.native_id), default=None)
+
+
+def create_origins(job: OutboxJob) -> list[str]:
+    """The idempotency keys create ``job`` may have written its copy under: its own, and for
+    a create an initial load's batch left in doubt, the batch item's it was first sent with."""
+    first = job.payload.get("origin")
+    return [job.idempotency_key] if not isinstance(first, str) else [first, job.idempotency_key]
+
+
+def batch_item_origin(batch_key: str, index: int) -> str:
+    """The idempotency key of the record at ``index`` of an initial load's batch."""
+    return f"{batch_key}:{index}"
 
 
 def _id_order(native_id: str) -> tuple[int, str]:
@@ -418,7 +454,9 @@ __all__ = [
     "Suggestion",
     "Translator",
     "add_review_item",
+    "batch_item_origin",
     "copies_in_flight",
+    "create_origins",
     "created_copy",
     "find_partners",
     "lookup_keys",

@@ -30,7 +30,13 @@ from syncline.connectors.base import (
 from syncline.store.links import Side
 from syncline.store.outbox import OutboxJob
 from syncline.sync.context import MapContext
-from syncline.sync.links import DeletedKeyLookup, KeyLookup, created_copy, resolve_refs
+from syncline.sync.links import (
+    DeletedKeyLookup,
+    KeyLookup,
+    create_origins,
+    created_copy,
+    resolve_refs,
+)
 
 _ROUNDS = 2  # scans per target and pass: the keys' questions, then content where keys tied
 
@@ -50,7 +56,8 @@ def find_created(
     """The record in-doubt create ``job`` made on ``target``, or None: by keys or content, a
     tombstone where the connector can tell (:func:`syncline.sync.links.created_copy`)."""
     values, _ = resolve_refs(conn, dict(job.payload.get("values", {})))
-    return created_copy(ctx, conn, target, values, include_deleted=True)
+    origins = create_origins(job)
+    return created_copy(ctx, conn, target, values, origins=origins, include_deleted=True)
 
 
 class Lookahead:

@@ -140,6 +140,26 @@ class SqlConnector(TableRows):
         for row in conn.execute(query).all():
             rows[row[self._key_at]] = row
 
+    def marks_origin(self, entity: str) -> bool:
+        """Whether ``origin_column`` is set: each row created keeps its create's key there."""
+        return entity == self.entity and self.settings.origin_column is not None
+
+    def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
+        """Rows created under one of ``origins`` (soft-deleted ones as tombstones holding
+        their values); none without ``origin_column``."""
+        self._check_entity(entity)
+        if self.settings.origin_column is None or not origins:
+            return []
+        column = self.table.c[self.settings.origin_column]
+        rows: dict[Any, Row[Any]] = {}
+        try:
+            with self.engine.connect() as conn:
+                for part in chunked(list(origins), 500):
+                    self._select_into(rows, conn, column.in_(list(part)), include_deleted=True)
+        except SQLAlchemyError as exc:
+            raise self._transient(exc) from None
+        return self._records(list(rows.values()), with_values=True)
+
     def list_ids(self, entity: str) -> list[str]:
         """Every live id (archived rows included, soft-deleted rows not)."""
         self._check_entity(entity)
@@ -278,6 +298,7 @@ class SqlConnector(TableRows):
             fixed[self.settings.modified_column] = self._now()
         if self.settings.deleted_column:
             fixed[self.settings.deleted_column] = False
+        origin = self.settings.origin_column  # each row's own: its create's idempotency key
         if conn.dialect.name == "sqlite" and self._int_key and self.settings.key_kind == "auto":
             # SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row). The one
             # writer inside its transaction, it gives the rows of one executemany consecutive
@@ -287,9 +308,11 @@ class SqlConnector(TableRows):
             keep = [i for i, column in enumerate(self._mapped) if column not in fixed]
             columns = [*(self._mapped[i] for i in keep), *fixed]
             shared = tuple(fixed.values())
-            insert_rows(
-                conn, self.table, columns, [(*(v[i] for i in keep), *shared) for v in mapped]
-            )
+            tuples = [(*(v[i] for i in keep), *shared) for v in mapped]
+            if origin:
+                columns.append(origin)
+                tuples = [(*t, r.idempotency_key) for t, r in zip(tuples, requests, strict=True)]
+            insert_rows(conn, self.table, columns, tuples)
             last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
             first = last - len(mapped) + 1
             query = select(self.key, *(self.table.c[c] for c in self._mapped))
@@ -298,6 +321,9 @@ class SqlConnector(TableRows):
             return [(str(row[0]), self._version(tuple(row[1:]))) for row in stored]
         key = self.settings.key_column
         rows = [dict(zip(self._mapped, values, strict=True)) | fixed for values in mapped]
+        if origin:
+            for row, request in zip(rows, requests, strict=True):
+                row[origin] = request.idempotency_key
         if self.settings.key_kind == "uuid":
             for row in rows:
                 row[key] = str(uuid.uuid4())

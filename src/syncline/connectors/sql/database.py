@@ -97,6 +97,14 @@ class SqlDatabaseConnector:
         """:meth:`SqlConnector.lookup` of the entity's table."""
         return self.table(entity).lookup(entity, field, values, include_deleted)
 
+    def marks_origin(self, entity: str) -> bool:
+        """Whether the entity's table has an ``origin_column``."""
+        return entity in self.tables and self.tables[entity].marks_origin(entity)
+
+    def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
+        """:meth:`SqlConnector.by_origin` of the entity's table."""
+        return self.table(entity).by_origin(entity, origins)
+
     def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         return self.table(entity).write(entity, requests)
 

@@ -60,8 +60,24 @@ class SqlTable(BaseModel):
         "escaped; each such lookup reads the whole table. Turn off for large tables whose key "
         "columns hold normal forms.",
     )
+    origin_column: str | None = Field(
+        default=None,
+        description="Text column (indexed, at least 80 characters) in which syncline writes the "
+        "idempotency key of every row it creates: after a crash, recovery finds the row a "
+        "create in doubt made by it exactly, instead of by the map's keys or the values.",
+    )
     read_batch_size: int = Field(default=500, gt=0, description="Rows per read.")
     write_batch_size: int = Field(default=500, gt=0, description="Rows per write transaction.")
+
+    @model_validator(mode="after")
+    def _origin_apart(self) -> SqlTable:
+        own = {self.key_column, self.modified_column, self.deleted_column, *self.columns.values()}
+        if self.origin_column is not None and self.origin_column in own:
+            raise _invalid(
+                f"origin_column {self.origin_column!r} is a column syncline reads or writes "
+                "already: give it a column of its own"
+            )
+        return self
 
 
 class SqlSettings(SqlTable, SqlUrl):

@@ -91,7 +91,8 @@ class TableRows:
                 system=system,
             ) from None
         needed = [settings.key_column, *settings.columns.values()]
-        needed += [c for c in (settings.modified_column, settings.deleted_column) if c]
+        extra = (settings.modified_column, settings.deleted_column, settings.origin_column)
+        needed += [c for c in extra if c]
         missing = [c for c in needed if c not in self.table.c]
         if missing:
             raise PermanentError(
