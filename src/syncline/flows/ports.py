@@ -203,7 +203,7 @@ class ErpSide(Protocol):
 
     def book_time(self, entry: TimeEntry, marker: str) -> str:
         """Book ``entry`` (party, project, day, minutes) as a timesheet line, on the project's
-        sub-work named like ``entry.phase`` where there is one; returns its id."""
+        sub-work (at any depth) that ``entry.phase`` names where there is one; returns its id."""
 
     def products(self, product_ids: Sequence[str]) -> dict[str, Product]:
         """Products by id (missing ids left out)."""

@@ -15,8 +15,8 @@ made, so no booking happens twice. Time on cases goes to the ERP project named b
 
 The phase is the CRM task the time was logged on (its title, or its ``phase_field`` custom
 field); each phase of a project is its own group and line, booked on the ERP project's
-sub-work named like the phase where there is one, else on the project with the phase in the
-line's description. ``phases: false`` sums a project's time on one line. A period of a
+sub-work (at any depth) the phase names where there is one, else on the project with the
+phase in the line's description. ``phases: false`` sums a project's time on one line. A period of a
 customer's project keeps the grouping it was first booked with (``phases`` in its items'
 data; none before phases were read): switching ``phases``, or upgrading from a version
 without phases, never books a booked period's time again under other groups.

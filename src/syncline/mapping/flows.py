@@ -142,7 +142,8 @@ class TimeAggregationConfig(FlowBase):
     phases: bool = Field(
         default=True,
         description="Sum and book each phase of a project on its own line, on the ERP "
-        "project's sub-work of the same name where there is one; false: one line per project.",
+        "project's sub-work (at any depth) of that name where there is one; false: one line "
+        "per project.",
     )
     phase_field: str | None = Field(
         default=None,

@@ -3,8 +3,11 @@
 - ServiceCase -> ``sale.complaint`` on the order named by ``order_number`` (Tryton needs an
   origin); the complaint's number and state come back as ``erp_reference``/``erp_state``.
 - TimeEntry -> ``timesheet.line`` on the project (``project.work`` by name and party), or on
-  its sub-work named like the ``phase`` where there is one, of the employee
-  (``company.employee`` by name, else the user's employee).
+  the sub-work at any depth below it that ``phase`` names where there is one (by its name or
+  its path ``"Phase / Sub-phase"``, in any case and spacing; a phase naming several is an
+  error), of the employee (``company.employee`` by name, else the user's employee). Read back,
+  a line on a sub-work has the project above it (the nearest work of type 'project') and the
+  sub-work's name as ``phase``, or its path where the name alone would name another sub-work.
 - ServiceAgreement -> ``sale.subscription`` with one line of the subscription service whose
   product is ``product_id``; created as running when active.
 """
@@ -12,12 +15,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence, Set
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from syncline.connectors.base import Capture, WriteOp
+from syncline.connectors.tryton.client import Domain
 from syncline.connectors.tryton.mapping import (
     EntityMapping,
     Row,
@@ -126,9 +130,95 @@ def _origin_id(origin: Any, model: str) -> int | None:
     return None
 
 
+PHASE_SEPARATOR = " / "
+"""Joins the names of a sub-work's path below its project into a phase: "Build / Review"."""
+
+WORK_FIELDS = ("name", "type", "party", "parent", "timesheet_works")
+
+
+def _label(text: str) -> str:
+    """A phase or work name as compared: case-folded, white space collapsed, ``/`` spaced."""
+    return " ".join(text.replace("/", " / ").split()).casefold()
+
+
+class _WorkTree:
+    """Tryton project works (``WORK_FIELDS`` rows) by id: to walk up to a work's project and
+    to find the sub-works a phase names."""
+
+    def __init__(self, rows: Sequence[Row] = ()) -> None:
+        self.works: dict[int, Row] = {}
+        self._children: dict[int, list[int]] = defaultdict(list)
+        self._phases: dict[frozenset[int], dict[str, list[tuple[int, str]]]] = {}
+        self.add(rows)
+
+    def add(self, rows: Sequence[Row]) -> None:
+        self.works.update((int(r["id"]), r) for r in rows)
+        self._children = defaultdict(list)
+        for work in self.works:
+            if (parent := self._parent(work)) is not None:
+                self._children[parent].append(work)
+        self._phases.clear()
+
+    def _parent(self, work: int) -> int | None:
+        parent = ref_id(self.works[work].get("parent"))
+        return parent if parent in self.works else None
+
+    def _name(self, work: int) -> str:
+        return str(self.works[work]["name"])
+
+    def project(self, work: int) -> int:
+        """The project of a work: the nearest work of type 'project' from it up (itself
+        included), else the top of its tree."""
+        current: int | None = work
+        top = work
+        while current is not None:
+            if self.works[current].get("type") == "project":
+                return current
+            top, current = current, self._parent(current)
+        return top
+
+    def _paths(self, tops: frozenset[int]) -> Iterator[tuple[int, str]]:
+        """Each work at any depth below ``tops`` with its path below the nearest of them."""
+        below = [(c, self._name(c)) for t in tops for c in self._children.get(t, ())]
+        while below:
+            work, path = below.pop()
+            if work not in tops:
+                yield work, path
+                below.extend(
+                    (c, f"{path}{PHASE_SEPARATOR}{self._name(c)}")
+                    for c in self._children.get(work, ())
+                )
+
+    def matching(self, phase: str, tops: Set[int]) -> list[tuple[int, str]]:
+        """The works open for timesheets at any depth below ``tops`` that ``phase`` names by
+        their name or their path, with that path."""
+        key = frozenset(tops)
+        if key not in self._phases:
+            # Indexed once per project: a read names the phases of many lines below one.
+            named: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            for work, path in self._paths(key):
+                if self.works[work].get("timesheet_works"):
+                    for label in {_label(self._name(work)), _label(path)}:
+                        named[label].append((work, path))
+            self._phases[key] = {label: sorted(found) for label, found in named.items()}
+        return self._phases[key].get(_label(phase), [])
+
+    def phase(self, work: int, project: int) -> str | None:
+        """The phase that finds ``work`` again below ``project``: its name where that names no
+        other work, else its path. None for the project itself."""
+        if work == project:
+            return None
+        name = self._name(work)
+        found = self.matching(name, {project})
+        if [w for w, _ in found] == [work]:
+            return name
+        return next((path for w, path in found if w == work), name)
+
+
 class TimeEntryMapping(EntityMapping):
     entity = "time_entry"
-    # phase: stored only as a sub-work of the project, where the ERP has one of that name
+    # phase: stored only as a sub-work (at any depth) of the project named like it, where the
+    # ERP has one
     unstored = frozenset({"phase", "case_id", "billable"})
     model = "timesheet.line"
     fields = ("date", "duration", "description", "employee", "work", "create_date", "write_date")
@@ -140,23 +230,17 @@ class TimeEntryMapping(EntityMapping):
             int(w["id"]): w
             for w in self.client.read("timesheet.work", work_ids, ["origin", "name"])
         }
-        projects = self._projects(
-            sorted(
-                {p for w in works.values() if (p := _origin_id(w.get("origin"), "project.work"))}
-            )
-        )
-        parents = self._projects(
-            sorted({int(p["parent"]) for p in projects.values() if p["parent"]})
-        )
+        origins = {w: _origin_id(row.get("origin"), "project.work") for w, row in works.items()}
+        tree = self._project_tree(sorted({o for o in origins.values() if o is not None}))
+        placed: dict[int, tuple[Row, str | None]] = {}
+        for origin in tree.works.keys() & set(origins.values()):
+            # A line on a sub-work at any depth: the project above it, the sub-work the phase.
+            top = tree.project(origin)
+            placed[origin] = (tree.works[top], tree.phase(origin, top))
         employees = self._employee_names(sorted({int(r["employee"]) for r in rows}))
         result: list[CanonicalEntity] = []
         for r in rows:
-            project = projects.get(
-                _origin_id(works[int(r["work"])].get("origin"), "project.work") or 0, {}
-            )
-            # A line on a sub-work: the sub-work is the phase of its parent project.
-            parent = parents.get(int(project.get("parent") or 0))
-            phase, project = (project.get("name"), parent) if parent else (None, project)
+            project, phase = placed.get(origins[int(r["work"])] or 0, ({}, None))
             duration = r.get("duration") or timedelta(0)
             result.append(
                 TimeEntry(
@@ -171,9 +255,23 @@ class TimeEntryMapping(EntityMapping):
             )
         return result
 
-    def _projects(self, ids: Sequence[int]) -> dict[int, Row]:
-        rows = self.client.read("project.work", ids, ["name", "party", "parent"])
-        return {int(p["id"]): p for p in rows}
+    def _project_tree(self, ids: Sequence[int]) -> _WorkTree:
+        """The project works ``ids`` with their ancestors and, for those below a project, all
+        the works of that project (to tell whether a sub-work's name alone finds it)."""
+        if not ids:
+            return _WorkTree()
+        tree = _WorkTree(self._works("parent_of", ids))
+        projects = sorted({p for w in ids if w in tree.works and (p := tree.project(w)) != w})
+        if projects:
+            tree.add(self._works("child_of", projects))
+        return tree
+
+    def _works(self, operator: str, ids: Sequence[int]) -> list[Row]:
+        """The project works ``ids`` with their ancestors (``parent_of``) or with all the works
+        below them (``child_of``)."""
+        return self.client.search_read(
+            "project.work", [("parent", operator, list(ids))], WORK_FIELDS
+        )
 
     def _employee_names(self, ids: Sequence[int]) -> dict[int, str]:
         rows = self.client.read("company.employee", ids, ["party"])
@@ -196,19 +294,17 @@ class TimeEntryMapping(EntityMapping):
         return int(default)
 
     def _work(self, item: TimeEntry) -> int:
-        project: list[Any] = [("name", "=", item.project)]
+        """The timesheet work to book on: the phase's sub-work where the project has one, else
+        the project's own."""
+        project: Domain = [("name", "=", item.project)]
         if item.party_id:
             project.append(("party", "=", native_id(item.party_id, "party_id", self.system)))
-        rows = []
         if item.phase:
-            phase = [("name", "=", item.phase), ("timesheet_works", "!=", None)]
-            parent = [(f"parent.{field}", op, value) for field, op, value in project]
-            rows = self.client.search_read(
-                "project.work", [*phase, *parent], ["timesheet_works"], limit=1
-            )
-        if not rows:
-            domain = [*project, ("timesheet_works", "!=", None)]
-            rows = self.client.search_read("project.work", domain, ["timesheet_works"], limit=1)
+            found = self._phase_work(item, item.phase, project)
+            if found is not None:
+                return found
+        domain = [*project, ("timesheet_works", "!=", None)]
+        rows = self.client.search_read("project.work", domain, ["timesheet_works"], limit=1)
         if not rows or not rows[0]["timesheet_works"]:
             raise PermanentError(
                 f"Tryton has no project {item.project!r} open for timesheets",
@@ -216,6 +312,28 @@ class TimeEntryMapping(EntityMapping):
                 field="project",
             )
         return int(rows[0]["timesheet_works"][0])
+
+    def _phase_work(self, item: TimeEntry, phase: str, project: Domain) -> int | None:
+        """The timesheet work of the sub-work, at any depth below the project, that the phase
+        names (its name or path, in any case and spacing); None when no such sub-work is open
+        for timesheets; a PermanentError when the phase names several."""
+        tops = set(self.client.search("project.work", project))
+        if not tops:
+            return None
+        tree = _WorkTree(self._works("child_of", sorted(tops)))
+        found = tree.matching(phase, tops)
+        if len(found) > 1:
+            works = ", ".join(f"{path!r} (project.work {work})" for work, path in found)
+            # Suggest a path only where it names its sub-work alone.
+            paths = [p for w, p in found if [x for x, _ in tree.matching(p, tops)] == [w]]
+            raise PermanentError(
+                f"phase {phase!r} of Tryton project {item.project!r} names {len(found)} of "
+                f"its sub-works: {works}; give them different names in Tryton"
+                + (f", or name the phase by its path, e.g. {paths[0]!r}" if paths else ""),
+                system=self.system,
+                field="phase",
+            )
+        return int(tree.works[found[0][0]]["timesheet_works"][0]) if found else None
 
     def _values(self, item: TimeEntry, fields: frozenset[str] | None) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -227,7 +345,7 @@ class TimeEntryMapping(EntityMapping):
             values["description"] = item.description
         if self.wanted("employee", fields):
             values["employee"] = self._employee(item.employee)
-        if self.wanted("project", fields) or self.wanted("party_id", fields):
+        if any(self.wanted(f, fields) for f in ("project", "party_id", "phase")):
             values["work"] = self._work(item)
         return values
 
