@@ -51,6 +51,9 @@ class EntitySupport:
     #: Canonical fields the system has no place for: writes drop them and reads give the
     #: default. The engine does not share them (it could never agree on their value).
     unstored: frozenset[str] = frozenset()
+    #: Records of this entity per write call, where it differs from the connector's
+    #: ``write_batch_size`` (a system of tables with sizes of their own).
+    write_batch_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ class Capabilities:
     def can_write(self, entity: str, op: WriteOp) -> bool:
         s = self.support(entity)
         return s is not None and op in s.writable
+
+    def write_batch(self, entity: str) -> int:
+        """Records of ``entity`` per write call: the entity's own size, else the connector's."""
+        s = self.support(entity)
+        return s.write_batch_size if s is not None and s.write_batch_size else self.write_batch_size
 
 
 @dataclass(frozen=True, order=True)

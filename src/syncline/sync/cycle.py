@@ -295,7 +295,7 @@ class SyncEngine:
             records = page.records
             if load is not None and records:
                 batch, records = load.split(conn, records)
-                size = max(1, ctx.connectors[load.target].capabilities.write_batch_size)
+                size = max(1, ctx.connectors[load.target].capabilities.write_batch(ctx.entity))
                 for start in range(0, len(batch), size):  # as many as the target takes at once
                     part = batch[start : start + size]
                     batches.append((load.plan(conn, part, page.digests, now), part))

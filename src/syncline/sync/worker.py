@@ -182,7 +182,7 @@ class Worker:
         for (map_name, system), group in groups.items():
             ctx = self.context(map_name)
             side = ctx.side(system)
-            size = ctx.connectors[side].capabilities.write_batch_size
+            size = ctx.connectors[side].capabilities.write_batch(ctx.entity)
             for start in range(0, len(group), size):
                 batch = group[start : start + size]
                 if system in opened:

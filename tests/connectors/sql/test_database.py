@@ -170,8 +170,9 @@ def test_batch_sizes_stay_within_each_table(legacy_url: str) -> None:
     big = {**PARTY_TABLE, "read_batch_size": 300, "write_batch_size": 1000}
     connector = legacy(legacy_url, party=big, contact=small)
     try:
-        # the engine writes one batch size per system: the smallest table's
-        assert connector.capabilities.write_batch_size == 50
+        # the engine writes each entity in batches of its table's size
+        assert connector.capabilities.write_batch("contact") == 50
+        assert connector.capabilities.write_batch("party") == 1000
         assert connector.capabilities.read_batch_size == 300
         for n in range(3):
             create(connector, "party", Party(name=f"P{n}", vat_id=f"DE{n}"))

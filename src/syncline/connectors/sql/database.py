@@ -8,6 +8,7 @@ through the links of the party map between the same two systems.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,8 +32,8 @@ class SqlDatabaseConnector:
     """The connector for a system of several tables: every call goes to the table of its
     entity (a :class:`SqlConnector` each). Made from settings, the tables share one engine.
 
-    A batch of writes is at most the smallest ``write_batch_size`` of the tables (the engine
-    batches per system); a read of changes at most the table's own ``read_batch_size``.
+    A batch of writes is at most the ``write_batch_size`` of its entity's table (each entity
+    declares its own); a read of changes at most the table's own ``read_batch_size``.
     """
 
     checks_versions_on_write = True  # every table refuses an update with a stale version
@@ -53,7 +54,11 @@ class SqlDatabaseConnector:
         # where a table has no deleted column, include_deleted finds its live rows only
         self.finds_deleted_by_key = any(t.finds_deleted_by_key for t in tables)
         self.capabilities = Capabilities(
-            entities=tuple(e for t in tables for e in t.capabilities.entities),
+            entities=tuple(
+                replace(e, write_batch_size=t.capabilities.write_batch_size)
+                for t in tables
+                for e in t.capabilities.entities
+            ),
             read_batch_size=max(t.capabilities.read_batch_size for t in tables),
             write_batch_size=min(t.capabilities.write_batch_size for t in tables),
         )
