@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -63,6 +64,26 @@ read by :class:`TimeEntryReader`)."""
 
 ENTITIES = (*RESOURCES, TIME_ENTRY)
 """Every canonical entity the connector handles."""
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def first_contact(contacts: Sequence[Json], account_id: str) -> str:
+    """The id of the contact, of BottleCRM contact records ``contacts``, that a document of
+    ``account_id`` naming none is addressed to: an active contact before an archived one, then
+    one whose primary account (the contact's ``account``) is ``account_id``, then the earliest
+    created, then the lowest id. Not BottleCRM's listing order, which puts the newest first."""
+
+    def rank(contact: Json) -> tuple[bool, bool, datetime, str]:
+        created = parse_time(contact.get("created_at")) or _NEVER
+        return (
+            contact.get("is_active") is False,
+            id_of(contact.get("account")) != account_id,
+            created if created.tzinfo else created.replace(tzinfo=UTC),
+            str(id_of(contact)),
+        )
+
+    return str(id_of(min(contacts, key=rank)))
 
 
 class BottleCrmConnector:
@@ -321,28 +342,33 @@ class BottleCrmConnector:
 
     def contact_of(self, account_id: str, data: CanonicalEntity | None = None) -> str:
         """The contact to name on an estimate or invoice of ``account_id`` that names none
-        (``contact_id`` empty): the deal's first contact when the record names a deal, else
-        the account's first contact."""
+        (``contact_id`` empty): of the deal's contacts when the record names a deal that has
+        any, else of the account's contacts, the one :func:`first_contact` ranks first."""
         deal_id = getattr(data, "opportunity_id", None)
         if deal_id:
             deal = self.client.get_optional(OPPORTUNITIES.detail_path(str(deal_id))) or {}
-            contacts = dig(deal, ("opportunity_obj", "contacts"))
-            if isinstance(contacts, list) and contacts:
-                found = id_of(contacts[0])
-                if found:
-                    return found
+            linked = dig(deal, ("opportunity_obj", "contacts"))
+            ids = [i for c in linked if (i := id_of(c))] if isinstance(linked, list) else []
+            if len(ids) == 1:
+                return ids[0]
+            if ids:
+                # A deal lists its contacts by name only: their details carry the rank.
+                return first_contact([self._contact(i) for i in ids], account_id)
         body = self.client.get_optional(ACCOUNTS.detail_path(account_id)) or {}
         contacts = body.get("contacts")
-        if isinstance(contacts, list) and contacts:
-            found = id_of(contacts[0])
-            if found:
-                return found
+        if isinstance(contacts, list) and (found := [c for c in contacts if id_of(c)]):
+            return first_contact(found, account_id)
         raise PermanentError(
             f"BottleCRM needs a contact on account {account_id} for estimates and invoices; "
             "add a contact to the account",
             system=self.system,
             field="contact_id",
         )
+
+    def _contact(self, contact_id: str) -> Json:
+        """A contact's detail record; just its id when BottleCRM no longer has it."""
+        body = self.client.get_optional(CONTACTS.detail_path(contact_id)) or {}
+        return CONTACTS.detail_record(body) or {"id": contact_id}
 
     def _native_id(self, request: WriteRequest) -> str:
         if not request.native_id:

@@ -14,7 +14,9 @@ BottleCRM has invoices but no credit notes, and it numbers and moves its invoice
   BottleCRM's only way to "Sent" would mail the customer. Credit note amounts are positive.
 
 Every invoice needs a contact of its account: ``contact_id`` when the document names one, else
-the connector names the account's first contact.
+the connector names one of the account's contacts: an active one before an archived one, then
+one whose primary account is the document's account, then the earliest created
+(``connector.first_contact``).
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 ``number`` is BottleCRM's own estimate number (``EST-...``): read only, BottleCRM assigns it.
 ``status`` is read only too: BottleCRM moves an estimate on only through its own actions (send,
 the customer's acceptance on the portal), so a written status is not stored. An estimate needs
-a contact of its account: ``contact_id`` when the Quote names one, else the connector names the
-opportunity's or the account's first contact. Estimates send no webhooks: scan only.
+a contact of its account: ``contact_id`` when the Quote names one, else the connector names one
+of the opportunity's contacts (when it has any) or of the account's: an active one before an
+archived one, then one whose primary account is the Quote's account, then the earliest created
+(``connector.first_contact``). Estimates send no webhooks: scan only.
 """
 
 from __future__ import annotations
