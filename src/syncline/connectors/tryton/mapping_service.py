@@ -2,10 +2,11 @@
 
 - ServiceCase -> ``sale.complaint`` on the order named by ``order_number`` (Tryton needs an
   origin); the complaint's number and state come back as ``erp_reference``/``erp_state``.
-- TimeEntry -> ``timesheet.line`` on the project (``project.work`` by name and party), or on
-  the sub-work at any depth below it that ``phase`` names where there is one (by its name or
-  its path ``"Phase / Sub-phase"``, in any case and spacing; a phase naming several is an
-  error), of the employee (``company.employee`` by name, else the user's employee). Read back,
+- TimeEntry -> ``timesheet.line`` on the project (``project.work`` by name and party, of type
+  'project' where one is; several left are an error, not a guess), or on the sub-work at any
+  depth below it that ``phase`` names where there is one (by its name or its path
+  ``"Phase / Sub-phase"``, in any case and spacing; a phase naming several is an error), of
+  the employee (``company.employee`` by name, else the user's employee). Read back,
   a line on a sub-work has the project above it (the nearest work of type 'project') and the
   sub-work's name as ``phase``, or its path where the name alone would name another sub-work.
 - ServiceAgreement -> ``sale.subscription`` with one line of the subscription service whose
@@ -296,30 +297,53 @@ class TimeEntryMapping(EntityMapping):
     def _work(self, item: TimeEntry) -> int:
         """The timesheet work to book on: the phase's sub-work where the project has one, else
         the project's own."""
-        project: Domain = [("name", "=", item.project)]
-        if item.party_id:
-            project.append(("party", "=", native_id(item.party_id, "party_id", self.system)))
-        if item.phase:
+        project = self._project(item)
+        if item.phase and project is not None:
             found = self._phase_work(item, item.phase, project)
             if found is not None:
                 return found
-        domain = [*project, ("timesheet_works", "!=", None)]
-        rows = self.client.search_read("project.work", domain, ["timesheet_works"], limit=1)
-        if not rows or not rows[0]["timesheet_works"]:
+        if project is None or not project["timesheet_works"]:
             raise PermanentError(
                 f"Tryton has no project {item.project!r} open for timesheets",
                 system=self.system,
                 field="project",
             )
-        return int(rows[0]["timesheet_works"][0])
+        return int(project["timesheet_works"][0])
 
-    def _phase_work(self, item: TimeEntry, phase: str, project: Domain) -> int | None:
+    def _project(self, item: TimeEntry) -> Row | None:
+        """The ``project.work`` named ``item.project`` (of the party, when given): of type
+        'project' where one is, else the one work of that name; None when none; a
+        PermanentError when several are left, rather than a guess."""
+        domain: Domain = [("name", "=", item.project)]
+        party = native_id(item.party_id, "party_id", self.system) if item.party_id else None
+        if party is not None:
+            domain.append(("party", "=", party))
+        rows = self.client.search_read(
+            "project.work", domain, ["type", "timesheet_works"], order=[("id", "ASC")]
+        )
+        found = [r for r in rows if r.get("type") == "project"] or rows
+        if len(found) > 1:
+            works = ", ".join(f"project.work {r['id']}" for r in found)
+            kind = "projects" if found[0].get("type") == "project" else "works"
+            raise PermanentError(
+                f"Tryton has {len(found)} {kind} named {item.project!r} for "
+                f"{self._party_label(party)}: {works}; give them different names in Tryton",
+                system=self.system,
+                field="project",
+            )
+        return found[0] if found else None
+
+    def _party_label(self, party: int | None) -> str:
+        if party is None:
+            return "any party (the time entry names none)"
+        rows = self.client.read("party.party", [party], ["name"])
+        return f"party {party} ({rows[0]['name']})" if rows else f"party {party}"
+
+    def _phase_work(self, item: TimeEntry, phase: str, project: Row) -> int | None:
         """The timesheet work of the sub-work, at any depth below the project, that the phase
         names (its name or path, in any case and spacing); None when no such sub-work is open
         for timesheets; a PermanentError when the phase names several."""
-        tops = set(self.client.search("project.work", project))
-        if not tops:
-            return None
+        tops = {int(project["id"])}
         tree = _WorkTree(self._works("child_of", sorted(tops)))
         found = tree.matching(phase, tops)
         if len(found) > 1:
