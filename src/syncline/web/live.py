@@ -41,7 +41,8 @@ class CrmAccount:
 @dataclass(frozen=True)
 class CrmDeal:
     """A deal (opportunity) of an account; ``amount`` in ``currency``; ``contact_id`` is the
-    deal's first contact person in the CRM (None when it names none)."""
+    deal's contact person in the CRM, the one its connector names of several (None when it
+    names none)."""
 
     id: str
     name: str

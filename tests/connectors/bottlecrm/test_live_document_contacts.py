@@ -1,6 +1,7 @@
 """Against the running BottleCRM: the contact an estimate or invoice is addressed to round-trips
-as the document's ``contact_id``; only a document naming none gets the account's first (as
-BottleCRM lists the account's contacts)."""
+as the document's ``contact_id``; only a document naming none gets one of the account's contacts,
+the one ``first_contact`` ranks first (see ``test_live_document_first_contact.py``), not the
+first BottleCRM lists."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_an_estimate_naming_no_contact_gets_the_accounts_first_and_reads_it(
     _second_contact(bottlecrm_connector, crm_account)
     quote = Quote(title="Nobody named", party_id=crm_account.account_id)
     [record] = bottlecrm_connector.read("quote", [_create(bottlecrm_connector, "quote", quote)])
-    first = bottlecrm_connector.contact_of(crm_account.account_id)  # as BottleCRM lists them
+    first = bottlecrm_connector.contact_of(crm_account.account_id)  # ranked, not listed first
     assert isinstance(record.data, Quote) and record.data.contact_id == first
 
 

@@ -12,13 +12,16 @@
   hours): read only, service levels stay in the CRM;
 - ``product_code``, ``order_number``, ``erp_reference`` and ``erp_state`` are case custom
   fields of the same names; ``product_id`` is not stored (a case has no product reference);
-- the account of a case cannot be changed after creation (BottleCRM ignores it).
+- the account of a case cannot be changed after creation (BottleCRM ignores it);
+- ``contact_id`` is the case's only contact, of several the one ``contact_rule.first_contact``
+  ranks first (active, then of the case's account, then the earliest created).
 """
 
 from __future__ import annotations
 
 from syncline.connectors.base import Capture, WriteOp
 from syncline.connectors.bottlecrm.client import Json, ListShape
+from syncline.connectors.bottlecrm.contact_rule import named_contact
 from syncline.connectors.bottlecrm.resources import (
     Resource,
     clean,
@@ -100,15 +103,14 @@ def native_status(status: str) -> str:
 
 
 def case_from_native(record: Json) -> ServiceCase:
-    """A BottleCRM case (list or detail form) as a canonical ServiceCase."""
+    """A BottleCRM case (list or detail form) as a canonical ServiceCase; a case linking several
+    contacts needs their records in ``contacts`` (``contact_rule.ContactRecords.linked``)."""
     custom = custom_fields(record)
-    contacts = record.get("contacts")
-    contact_id = id_of(contacts[0]) if isinstance(contacts, list) and contacts else None
     return ServiceCase(
         title=str(record.get("name") or ""),
         description=str(record.get("description") or ""),
         party_id=id_of(record.get("account")),
-        contact_id=contact_id,
+        contact_id=named_contact(record),
         case_type=_case_type(record),
         priority=_priority(record),
         status=str(record.get("status") or "New").lower(),

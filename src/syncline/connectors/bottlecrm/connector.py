@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from syncline.connectors.bottlecrm import custom_fields
 from syncline.connectors.bottlecrm.accounts import ACCOUNTS, accounts_resource
 from syncline.connectors.bottlecrm.cases import CASES
 from syncline.connectors.bottlecrm.client import BottleCrmClient, Json, ListShape, dig
+from syncline.connectors.bottlecrm.contact_rule import ContactRecords, first_contact, linked_ids
 from syncline.connectors.bottlecrm.contacts import CONTACTS
 from syncline.connectors.bottlecrm.invoices import CREDIT_NOTES, INVOICES, lifecycle_action
 from syncline.connectors.bottlecrm.notices import ErpDocumentNotice
@@ -65,25 +65,8 @@ read by :class:`TimeEntryReader`)."""
 ENTITIES = (*RESOURCES, TIME_ENTRY)
 """Every canonical entity the connector handles."""
 
-_NEVER = datetime.max.replace(tzinfo=UTC)
-
-
-def first_contact(contacts: Sequence[Json], account_id: str) -> str:
-    """The id of the contact, of BottleCRM contact records ``contacts``, that a document of
-    ``account_id`` naming none is addressed to: an active contact before an archived one, then
-    one whose primary account (the contact's ``account``) is ``account_id``, then the earliest
-    created, then the lowest id. Not BottleCRM's listing order, which puts the newest first."""
-
-    def rank(contact: Json) -> tuple[bool, bool, datetime, str]:
-        created = parse_time(contact.get("created_at")) or _NEVER
-        return (
-            contact.get("is_active") is False,
-            id_of(contact.get("account")) != account_id,
-            created if created.tzinfo else created.replace(tzinfo=UTC),
-            str(id_of(contact)),
-        )
-
-    return str(id_of(min(contacts, key=rank)))
+RANKS_LINKED_CONTACTS = frozenset({OPPORTUNITIES.entity, CASES.entity})
+"""Entities that name one of several linked contacts (``contact_rule.named_contact``)."""
 
 
 class BottleCrmConnector:
@@ -177,7 +160,17 @@ class BottleCrmConnector:
         if entity == TIME_ENTRY:
             return [self._time_record(n, d) for n, d in self.time_entries.read(native_ids)]
         resource = self._resource(entity)
-        return [self._record(resource, n) for n in self._details(resource, native_ids)]
+        natives = self._with_contacts(resource, self._details(resource, native_ids))
+        return [self._record(resource, n) for n in natives]
+
+    def _with_contacts(
+        self, resource: Resource, natives: list[Json], contacts: ContactRecords | None = None
+    ) -> list[Json]:
+        """``natives`` with the contact records the mapping ranks a deal's or ticket's several
+        contacts by; ``contacts`` keeps those read during one scan."""
+        if resource.entity not in RANKS_LINKED_CONTACTS:
+            return natives
+        return (contacts or ContactRecords(self.client)).linked(natives)
 
     def _rows(self, resource: Resource) -> Iterator[list[Json]]:
         """The list endpoint's rows in pages (details where the list lacks fields)."""
@@ -197,8 +190,9 @@ class BottleCrmConnector:
                 yield [self._time_record(native, data) for native, data in pairs]
             return
         resource = self._resource(entity)
-        for page in self._rows(resource):
-            yield [self._record(resource, native) for native in page]
+        contacts = ContactRecords(self.client, from_listing=True)
+        for rows in self._rows(resource):
+            yield [self._record(resource, n) for n in self._with_contacts(resource, rows, contacts)]
 
     def lookup(self, entity: str, field: str, values: Sequence[Any]) -> list[NativeRecord]:
         """Records whose canonical ``field`` equals one of ``values``: the engine's
@@ -346,14 +340,13 @@ class BottleCrmConnector:
         any, else of the account's contacts, the one :func:`first_contact` ranks first."""
         deal_id = getattr(data, "opportunity_id", None)
         if deal_id:
-            deal = self.client.get_optional(OPPORTUNITIES.detail_path(str(deal_id))) or {}
-            linked = dig(deal, ("opportunity_obj", "contacts"))
-            ids = [i for c in linked if (i := id_of(c))] if isinstance(linked, list) else []
+            body = self.client.get_optional(OPPORTUNITIES.detail_path(str(deal_id))) or {}
+            ids = linked_ids(OPPORTUNITIES.detail_record(body) or {})
             if len(ids) == 1:
                 return ids[0]
             if ids:
-                # A deal lists its contacts by name only: their details carry the rank.
-                return first_contact([self._contact(i) for i in ids], account_id)
+                # A deal lists its contacts by name only: their records carry the rank.
+                return first_contact(ContactRecords(self.client).get(ids), account_id)
         body = self.client.get_optional(ACCOUNTS.detail_path(account_id)) or {}
         contacts = body.get("contacts")
         if isinstance(contacts, list) and (found := [c for c in contacts if id_of(c)]):
@@ -364,11 +357,6 @@ class BottleCrmConnector:
             system=self.system,
             field="contact_id",
         )
-
-    def _contact(self, contact_id: str) -> Json:
-        """A contact's detail record; just its id when BottleCRM no longer has it."""
-        body = self.client.get_optional(CONTACTS.detail_path(contact_id)) or {}
-        return CONTACTS.detail_record(body) or {"id": contact_id}
 
     def _native_id(self, request: WriteRequest) -> str:
         if not request.native_id:

@@ -3,6 +3,9 @@
 ``stage`` is the pipeline stage code (``PROSPECTING`` ... ``CLOSED_WON``); ``status`` follows
 the stage's kind (open / won / lost). Writing a won or lost status without a stage moves the
 deal to ``CLOSED_WON`` / ``CLOSED_LOST``. New deals go to the organisation's default pipeline.
+``contact_id`` is the deal's contact person: its only contact, of several the one
+``contact_rule.first_contact`` ranks first (active, then of the deal's account, then the
+earliest created), the contact a quote on the deal naming none is addressed to.
 Not stored: discount approval and the ERP order fields (order number, state, ship date).
 """
 
@@ -13,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from syncline.connectors.base import Capture, WriteOp
 from syncline.connectors.bottlecrm.client import Json, ListShape
+from syncline.connectors.bottlecrm.contact_rule import named_contact
 from syncline.connectors.bottlecrm.resources import Resource, clean, limited
 from syncline.model import CanonicalEntity, Money, Opportunity, OpportunityStatus
 
@@ -56,7 +60,8 @@ def _status(record: Json) -> OpportunityStatus:
 
 
 def deal_to_opportunity(record: Json) -> Opportunity:
-    """A BottleCRM deal (list or detail form) as a canonical Opportunity."""
+    """A BottleCRM deal (list or detail form) as a canonical Opportunity; a deal linking several
+    contacts needs their records in ``contacts`` (``contact_rule.ContactRecords.linked``)."""
     amount: Money | None = None
     raw_amount = record.get("amount")
     if raw_amount not in (None, ""):
@@ -66,14 +71,12 @@ def deal_to_opportunity(record: Json) -> Opportunity:
             )
         except InvalidOperation:
             amount = None
-    contacts = record.get("contacts") or []
-    contact_id = _id_of(contacts[0]) if isinstance(contacts, list) and contacts else None
     closed_on = clean(record.get("closed_on"))
     probability = record.get("probability")
     return Opportunity(
         name=str(record.get("name") or ""),
         party_id=_id_of(record.get("account")),
-        contact_id=contact_id,
+        contact_id=named_contact(record),
         stage=clean(record.get("stage")) or "",
         status=_status(record),
         amount=amount,
