@@ -45,13 +45,16 @@ class CrashError(Exception):
 class TwoSystems(RuleBasedStateMachine):
     policy: ClassVar[Any] = "manual"
     scan: ClassVar[bool] = False  # tables without change columns: full scans, hard deletes
+    origin: ClassVar[bool] = False  # tables keeping each created row's origin (exact recovery)
 
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="syncline-sm-", dir=SCRATCH))
         shutil.copy(migrated_store_template(), self.folder / "state.db")
         self.store = Store.open(f"sqlite:///{self.folder / 'state.db'}", upgrade=False)
-        self.systems = Systems(self.folder, modified=not self.scan, deleted=not self.scan)
+        self.systems = Systems(
+            self.folder, modified=not self.scan, deleted=not self.scan, origin=self.origin
+        )
         self.outages = {s: Outage(self.systems.conn[s]) for s in SIDES}
         self.clock = FakeClock()
         self.config = config(conflict=self.policy, overlap_seconds=5)
@@ -284,14 +287,19 @@ class TwoSystemsScan(TwoSystems):
     scan: ClassVar[bool] = True
 
 
+class TwoSystemsOrigin(TwoSystems):
+    origin: ClassVar[bool] = True
+
+
 # up to 20 steps, dozens of real cycles, per example; as many examples as the profile says
 # (100 per machine by default: about 25 s each here; 2000 under ``deep``)
 MACHINE_SETTINGS = settings(stateful_step_count=20)
-for _machine in (TwoSystems, TwoSystemsLeading, TwoSystemsScan):
+for _machine in (TwoSystems, TwoSystemsLeading, TwoSystemsScan, TwoSystemsOrigin):
     _machine.TestCase.settings = MACHINE_SETTINGS
 TestTwoSystemsManual = TwoSystems.TestCase
 TestTwoSystemsLeadingErp = TwoSystemsLeading.TestCase
 TestTwoSystemsScanHardDeletes = TwoSystemsScan.TestCase
+TestTwoSystemsOriginColumns = TwoSystemsOrigin.TestCase
 
 
 def test_a_field_edited_back_between_two_captures_is_no_change_to_the_merge() -> None:
