@@ -13,18 +13,11 @@ import pytest
 
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
-from syncline.model import CanonicalEntity, Contact, DocumentLine, Invoice, InvoiceState, Quote
+from syncline.model import Contact, DocumentLine, Invoice, InvoiceState, Quote
 from tests.connectors.bottlecrm.conftest import CrmAccount
+from tests.connectors.bottlecrm.records import create
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
-
-
-def _create(connector: BottleCrmConnector, entity: str, data: CanonicalEntity) -> str:
-    [result] = connector.write(
-        entity, [WriteRequest(WriteOp.CREATE, entity, str(uuid.uuid4()), data=data)]
-    )
-    assert result.ok and result.native_id, result.error
-    return result.native_id
 
 
 def _second_contact(connector: BottleCrmConnector, account: CrmAccount) -> str:
@@ -35,7 +28,7 @@ def _second_contact(connector: BottleCrmConnector, account: CrmAccount) -> str:
         email=f"theo.{unique}@documents.example.org",
         party_id=account.account_id,
     )
-    contact_id = _create(connector, "contact", second)
+    contact_id = create(connector, "contact", second)
     assert contact_id != account.contact_id
     return contact_id
 
@@ -45,7 +38,7 @@ def test_an_estimate_naming_the_second_contact_reads_back_with_it(
 ) -> None:
     second = _second_contact(bottlecrm_connector, crm_account)
     quote = Quote(title=f"Quote {second[:8]}", party_id=crm_account.account_id, contact_id=second)
-    quote_id = _create(bottlecrm_connector, "quote", quote)
+    quote_id = create(bottlecrm_connector, "quote", quote)
     [record] = bottlecrm_connector.read("quote", [quote_id])
     assert isinstance(record.data, Quote) and record.data.contact_id == second
 
@@ -67,7 +60,7 @@ def test_an_estimate_naming_no_contact_gets_the_accounts_first_and_reads_it(
 ) -> None:
     _second_contact(bottlecrm_connector, crm_account)
     quote = Quote(title="Nobody named", party_id=crm_account.account_id)
-    [record] = bottlecrm_connector.read("quote", [_create(bottlecrm_connector, "quote", quote)])
+    [record] = bottlecrm_connector.read("quote", [create(bottlecrm_connector, "quote", quote)])
     first = bottlecrm_connector.contact_of(crm_account.account_id)  # ranked, not listed first
     assert isinstance(record.data, Quote) and record.data.contact_id == first
 
@@ -84,7 +77,7 @@ def test_an_invoice_naming_the_second_contact_keeps_it_through_an_update(
         invoice_date=date(2030, 3, 1),
         lines=[DocumentLine(description="Wartung", unit_price=Decimal(200))],
     )
-    invoice_id = _create(bottlecrm_connector, "invoice", invoice)
+    invoice_id = create(bottlecrm_connector, "invoice", invoice)
     native = bottlecrm_connector.client.get(f"/api/invoices/{invoice_id}/")["invoice"]
     assert native["contact"]["id"] == second
     [record] = bottlecrm_connector.read("invoice", [invoice_id])

@@ -14,40 +14,15 @@ import pytest
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.model import (
-    CanonicalEntity,
-    Contact,
     DocumentLine,
     Invoice,
     InvoiceState,
     Opportunity,
-    Party,
     Quote,
 )
+from tests.connectors.bottlecrm.records import create, new_account, new_contact
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
-
-
-def _create(connector: BottleCrmConnector, entity: str, data: CanonicalEntity) -> str:
-    [result] = connector.write(
-        entity, [WriteRequest(WriteOp.CREATE, entity, str(uuid.uuid4()), data=data)]
-    )
-    assert result.ok and result.native_id, result.error
-    return result.native_id
-
-
-def _account(connector: BottleCrmConnector, name: str) -> str:
-    return _create(connector, "party", Party(name=f"{name} {uuid.uuid4().hex[:8]}"))
-
-
-def _contact(connector: BottleCrmConnector, account_id: str, first_name: str) -> str:
-    unique = uuid.uuid4().hex[:8]
-    person = Contact(
-        first_name=first_name,
-        last_name=f"Kontakt {unique}",
-        email=f"{first_name.lower()}.{unique}@first-contact.example.org",
-        party_id=account_id,
-    )
-    return _create(connector, "contact", person)
 
 
 def _listed(connector: BottleCrmConnector, account_id: str) -> list[str]:
@@ -57,7 +32,7 @@ def _listed(connector: BottleCrmConnector, account_id: str) -> list[str]:
 
 
 def _contact_of_quote(connector: BottleCrmConnector, quote: Quote) -> str | None:
-    [record] = connector.read("quote", [_create(connector, "quote", quote)])
+    [record] = connector.read("quote", [create(connector, "quote", quote)])
     assert isinstance(record.data, Quote)
     return record.data.contact_id
 
@@ -65,10 +40,10 @@ def _contact_of_quote(connector: BottleCrmConnector, quote: Quote) -> str | None
 def test_a_quote_and_an_invoice_naming_no_contact_get_the_earliest_created_contact(
     bottlecrm_connector: BottleCrmConnector,
 ) -> None:
-    account = _account(bottlecrm_connector, "Erstkontakt")
-    anna = _contact(bottlecrm_connector, account, "Anna")
-    bernd = _contact(bottlecrm_connector, account, "Bernd")
-    carla = _contact(bottlecrm_connector, account, "Carla")
+    account = new_account(bottlecrm_connector, "Erstkontakt")
+    anna = new_contact(bottlecrm_connector, account, "Anna")
+    bernd = new_contact(bottlecrm_connector, account, "Bernd")
+    carla = new_contact(bottlecrm_connector, account, "Carla")
     listed = _listed(bottlecrm_connector, account)
     assert set(listed) == {anna, bernd, carla}
     assert listed[0] != anna  # BottleCRM lists the newest first
@@ -82,7 +57,7 @@ def test_a_quote_and_an_invoice_naming_no_contact_get_the_earliest_created_conta
         invoice_date=date(2030, 4, 1),
         lines=[DocumentLine(description="Beratung", unit_price=Decimal(120))],
     )
-    invoice_id = _create(bottlecrm_connector, "invoice", invoice)
+    invoice_id = create(bottlecrm_connector, "invoice", invoice)
     native = bottlecrm_connector.client.get(f"/api/invoices/{invoice_id}/")["invoice"]
     assert native["contact"]["id"] == anna
     assert bottlecrm_connector.contact_of(account) == anna
@@ -91,17 +66,17 @@ def test_a_quote_and_an_invoice_naming_no_contact_get_the_earliest_created_conta
 def test_an_archived_contact_and_one_from_another_account_come_after_the_accounts_own(
     bottlecrm_connector: BottleCrmConnector,
 ) -> None:
-    account = _account(bottlecrm_connector, "Rangfolge")
+    account = new_account(bottlecrm_connector, "Rangfolge")
     # The earliest of all, but its primary account is another one; linked from this side.
-    guest = _contact(bottlecrm_connector, _account(bottlecrm_connector, "Beratung"), "Gast")
-    archived = _contact(bottlecrm_connector, account, "Alt")
+    guest = new_contact(bottlecrm_connector, new_account(bottlecrm_connector, "Beratung"), "Gast")
+    archived = new_contact(bottlecrm_connector, account, "Alt")
     [result] = bottlecrm_connector.write(
         "contact",
         [WriteRequest(WriteOp.ARCHIVE, "contact", "archive", native_id=archived)],
     )
     assert result.ok, result.error
-    own = _contact(bottlecrm_connector, account, "Eigen")
-    newest = _contact(bottlecrm_connector, account, "Neu")
+    own = new_contact(bottlecrm_connector, account, "Eigen")
+    newest = new_contact(bottlecrm_connector, account, "Neu")
     members = [guest, archived, own, newest]
     bottlecrm_connector.client.patch(f"/api/accounts/{account}/", {"contacts": members})
     assert set(_listed(bottlecrm_connector, account)) >= {guest, own, newest}
@@ -113,11 +88,11 @@ def test_an_archived_contact_and_one_from_another_account_come_after_the_account
 def test_a_quote_of_a_deal_gets_the_deals_earliest_created_contact(
     bottlecrm_connector: BottleCrmConnector,
 ) -> None:
-    account = _account(bottlecrm_connector, "Deal")
-    _contact(bottlecrm_connector, account, "Ohne")  # the account's earliest: not on the deal
-    early = _contact(bottlecrm_connector, account, "Frueh")
-    late = _contact(bottlecrm_connector, account, "Spaet")
-    deal = _create(
+    account = new_account(bottlecrm_connector, "Deal")
+    new_contact(bottlecrm_connector, account, "Ohne")  # the account's earliest: not on the deal
+    early = new_contact(bottlecrm_connector, account, "Frueh")
+    late = new_contact(bottlecrm_connector, account, "Spaet")
+    deal = create(
         bottlecrm_connector,
         "opportunity",
         Opportunity(name=f"Deal {account[:8]}", party_id=account, contact_id=late),

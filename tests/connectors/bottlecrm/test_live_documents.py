@@ -16,7 +16,6 @@ from syncline.demo.bottlecrm.seed_data import accounts, catalogue
 from syncline.demo.tryton.dataset import customers
 from syncline.errors import PermanentError
 from syncline.model import (
-    CanonicalEntity,
     CaseType,
     Contact,
     DocumentLine,
@@ -31,20 +30,13 @@ from syncline.model import (
 )
 from syncline.store import pending_events
 from tests.connectors.bottlecrm.conftest import CrmAccount, Receiver
+from tests.connectors.bottlecrm.records import create
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
 
 
 def _all(connector: BottleCrmConnector, entity: str) -> list[NativeRecord]:
     return [r for page in connector.scan(entity) for r in page]
-
-
-def _create(connector: BottleCrmConnector, entity: str, data: CanonicalEntity) -> str:
-    [result] = connector.write(
-        entity, [WriteRequest(WriteOp.CREATE, entity, str(uuid.uuid4()), data=data)]
-    )
-    assert result.ok and result.native_id, result.error
-    return result.native_id
 
 
 def _events(receiver: Receiver, native_id: str, timeout: float = 20.0) -> list[str]:
@@ -109,7 +101,7 @@ def test_case_webhook_lands_as_service_case_and_deletes_are_found_by_scan(
 ) -> None:
     title = f"Webhook Case {uuid.uuid4().hex[:8]}"
     case = ServiceCase(title=title, party_id=crm_account.account_id)
-    native_id = _create(bottlecrm_connector, "service_case", case)
+    native_id = create(bottlecrm_connector, "service_case", case)
     assert _events(webhook_receiver, native_id) == ["service_case:ticket.created"]
     assert native_id in bottlecrm_connector.list_ids("service_case")
     # BottleCRM sends no event when a ticket is deleted: only the scan can tell.
@@ -122,7 +114,7 @@ def test_time_entries_are_read_from_cases_and_their_deletion_is_found(
     bottlecrm_connector: BottleCrmConnector, crm_account: CrmAccount
 ) -> None:
     case = ServiceCase(title=f"Timed Case {uuid.uuid4().hex[:8]}", party_id=crm_account.account_id)
-    case_id = _create(bottlecrm_connector, "service_case", case)
+    case_id = create(bottlecrm_connector, "service_case", case)
     now = datetime.now(UTC).replace(microsecond=0)
     logged = bottlecrm_connector.client.post(
         f"/api/cases/{case_id}/time-entries/",
@@ -168,7 +160,7 @@ def test_paid_and_cancelled_erp_invoices_move_the_crm_copy(
         amount_to_pay=Decimal(500),
         lines=[line],
     )
-    native_id = _create(bottlecrm_connector, "invoice", invoice)
+    native_id = create(bottlecrm_connector, "invoice", invoice)
     paid = invoice.model_copy(update={"state": InvoiceState.PAID, "amount_to_pay": Decimal(0)})
     [result] = bottlecrm_connector.write(
         "invoice",
@@ -182,7 +174,7 @@ def test_paid_and_cancelled_erp_invoices_move_the_crm_copy(
     assert record.data == paid
 
     other = invoice.model_copy(update={"number": f"INV-{uuid.uuid4().hex[:6]}"})
-    other_id = _create(bottlecrm_connector, "invoice", other)
+    other_id = create(bottlecrm_connector, "invoice", other)
     [archived] = bottlecrm_connector.write(
         "invoice", [WriteRequest(WriteOp.ARCHIVE, "invoice", "x", native_id=other_id)]
     )
@@ -202,13 +194,13 @@ def test_a_quote_on_a_deal_names_the_deals_contact(
         email=f"sven.{unique}@documents.example.org",
         party_id=crm_account.account_id,
     )
-    contact_id = _create(bottlecrm_connector, "contact", second)
+    contact_id = create(bottlecrm_connector, "contact", second)
     deal = Opportunity(
         name=f"Deal {unique}", party_id=crm_account.account_id, contact_id=contact_id
     )
-    deal_id = _create(bottlecrm_connector, "opportunity", deal)
+    deal_id = create(bottlecrm_connector, "opportunity", deal)
     quote = Quote(title=f"Quote {unique}", party_id=crm_account.account_id, opportunity_id=deal_id)
-    quote_id = _create(bottlecrm_connector, "quote", quote)
+    quote_id = create(bottlecrm_connector, "quote", quote)
     native = bottlecrm_connector.client.get(f"/api/invoices/estimates/{quote_id}/")["estimate"]
     assert native["contact"]["id"] == contact_id
     [record] = bottlecrm_connector.read("quote", [quote_id])
@@ -218,7 +210,7 @@ def test_a_quote_on_a_deal_names_the_deals_contact(
 def test_a_quote_for_an_account_without_contacts_is_refused_clearly(
     bottlecrm_connector: BottleCrmConnector,
 ) -> None:
-    account_id = _create(bottlecrm_connector, "party", Party(name=f"Lonely {uuid.uuid4().hex}"))
+    account_id = create(bottlecrm_connector, "party", Party(name=f"Lonely {uuid.uuid4().hex}"))
     quote = Quote(title="Nobody to send it to", party_id=account_id)
     [result] = bottlecrm_connector.write(
         "quote", [WriteRequest(WriteOp.CREATE, "quote", "q", data=quote)]

@@ -17,34 +17,12 @@ import pytest
 from syncline.connectors.base import NativeRecord, WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.demo.bottlecrm import CrmInstance
-from syncline.model import CanonicalEntity, Contact, Opportunity, Party, Quote, ServiceCase
+from syncline.model import Opportunity, Quote, ServiceCase
 from syncline.web.live_bottlecrm import BottleCrmDesk
+from tests.connectors.bottlecrm.records import create, new_account, new_contact
 from tests.support.live_systems import bottlecrm_settings_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.bottlecrm]
-
-
-def _create(connector: BottleCrmConnector, entity: str, data: CanonicalEntity) -> str:
-    [result] = connector.write(
-        entity, [WriteRequest(WriteOp.CREATE, entity, str(uuid.uuid4()), data=data)]
-    )
-    assert result.ok and result.native_id, result.error
-    return result.native_id
-
-
-def _account(connector: BottleCrmConnector, name: str) -> str:
-    return _create(connector, "party", Party(name=f"{name} {uuid.uuid4().hex[:8]}"))
-
-
-def _contact(connector: BottleCrmConnector, account_id: str, first_name: str) -> str:
-    unique = uuid.uuid4().hex[:8]
-    person = Contact(
-        first_name=first_name,
-        last_name=f"Verknuepft {unique}",
-        email=f"{first_name.lower()}.{unique}@linked-contacts.example.org",
-        party_id=account_id,
-    )
-    return _create(connector, "contact", person)
 
 
 @dataclass(frozen=True)
@@ -63,20 +41,20 @@ class People:
 
 
 def _people(connector: BottleCrmConnector) -> People:
-    account = _account(connector, "Verknuepft")
-    guest = _contact(connector, _account(connector, "Gastfirma"), "Gast")
-    archived = _contact(connector, account, "Alt")
+    account = new_account(connector, "Verknuepft")
+    guest = new_contact(connector, new_account(connector, "Gastfirma"), "Gast")
+    archived = new_contact(connector, account, "Alt")
     [result] = connector.write(
         "contact", [WriteRequest(WriteOp.ARCHIVE, "contact", "archive", native_id=archived)]
     )
     assert result.ok, result.error
-    early = _contact(connector, account, "Frueh")
-    late = _contact(connector, account, "Spaet")
+    early = new_contact(connector, account, "Frueh")
+    late = new_contact(connector, account, "Spaet")
     return People(account, guest, archived, early, late)
 
 
 def _deal(connector: BottleCrmConnector, people: People) -> str:
-    deal = _create(
+    deal = create(
         connector,
         "opportunity",
         Opportunity(name=f"Deal {uuid.uuid4().hex[:8]}", party_id=people.account),
@@ -107,7 +85,7 @@ def test_a_deal_names_the_ranked_contact_the_one_a_quote_on_it_gets(
     assert scanned == read
 
     quote = Quote(title="Deal ohne Kontakt", party_id=people.account, opportunity_id=deal)
-    [record] = bottlecrm_connector.read("quote", [_create(bottlecrm_connector, "quote", quote)])
+    [record] = bottlecrm_connector.read("quote", [create(bottlecrm_connector, "quote", quote)])
     assert isinstance(record.data, Quote) and record.data.contact_id == read.data.contact_id
 
     # The web screens' contact person of the deal.
@@ -124,7 +102,7 @@ def test_a_ticket_names_the_ranked_contact_of_several(
         party_id=people.account,
         contact_id=people.late,
     )
-    case_id = _create(bottlecrm_connector, "service_case", case)
+    case_id = create(bottlecrm_connector, "service_case", case)
     bottlecrm_connector.client.patch(
         f"/api/cases/{case_id}/", {"contacts": people.linked_newest_first()}
     )
@@ -169,7 +147,7 @@ def test_a_scan_ranks_every_deals_contacts_from_one_pass_over_the_contact_list(
     connector, transport = counted
     first, second = _people(bottlecrm_connector), _people(bottlecrm_connector)
     deals = {_deal(bottlecrm_connector, first): first, _deal(bottlecrm_connector, second): second}
-    single = _create(
+    single = create(
         bottlecrm_connector,
         "opportunity",
         Opportunity(
