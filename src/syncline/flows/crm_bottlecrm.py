@@ -19,6 +19,7 @@ from typing import Any
 from syncline.connectors.base import WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector, ErpDocumentNotice, NoticeKind
 from syncline.connectors.bottlecrm.client import Json, ListShape
+from syncline.connectors.bottlecrm.contact_rule import ContactRecords
 from syncline.connectors.bottlecrm.opportunities import OPPORTUNITIES
 from syncline.connectors.bottlecrm.products import PRODUCTS
 from syncline.errors import PermanentError
@@ -149,10 +150,13 @@ class BottleCrmSide:
         return Record(str(native["id"]), deal)
 
     def _deals(self) -> list[Record[Opportunity]]:
+        """Every deal, its contact person ranked as the connector ranks it (one pass over the
+        contact list, where a deal links several)."""
+        contacts = ContactRecords(self.client, from_listing=True)
         return [
             self._deal(native)
             for page in self.client.pages(OPPORTUNITIES.list_path(), OPPORTUNITIES.shapes)
-            for native in page
+            for native in contacts.linked(page)
         ]
 
     def won_deals(self) -> list[Record[Opportunity]]:
@@ -161,7 +165,9 @@ class BottleCrmSide:
     def deal(self, deal_id: str) -> Record[Opportunity] | None:
         body = self.client.get_optional(OPPORTUNITIES.detail_path(deal_id))
         native = body.get("opportunity_obj") if body else None
-        return self._deal(native) if isinstance(native, dict) else None
+        if not isinstance(native, dict):
+            return None
+        return self._deal(ContactRecords(self.client).linked([native])[0])
 
     def deals_with_order(self, order_number: str) -> list[str]:
         return [d.id for d in self._deals() if d.data.order_number == order_number]

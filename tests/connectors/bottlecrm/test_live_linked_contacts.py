@@ -17,6 +17,7 @@ import pytest
 from syncline.connectors.base import NativeRecord, WriteOp, WriteRequest
 from syncline.connectors.bottlecrm import BottleCrmConnector
 from syncline.demo.bottlecrm import CrmInstance
+from syncline.flows.crm_bottlecrm import BottleCrmSide
 from syncline.model import Opportunity, Quote, ServiceCase
 from syncline.web.live_bottlecrm import BottleCrmDesk
 from tests.connectors.bottlecrm.records import create, new_account, new_contact
@@ -91,6 +92,13 @@ def test_a_deal_names_the_ranked_contact_the_one_a_quote_on_it_gets(
     # The web screens' contact person of the deal.
     [shown] = BottleCrmDesk(bottlecrm_connector).deals(people.account)
     assert shown.id == deal and shown.contact_id == people.early
+
+    # The flows' deal, alone and among all deals.
+    flows = BottleCrmSide(bottlecrm_connector)
+    alone = flows.deal(deal)
+    assert alone is not None and alone.data.contact_id == people.early
+    [listed] = [d for d in flows._deals() if d.id == deal]
+    assert listed.data.contact_id == people.early
 
 
 def test_a_ticket_names_the_ranked_contact_of_several(
