@@ -174,3 +174,89 @@ def test_a_crashed_load_is_settled_by_origin_without_a_scan(
     sync.run_cycle("parties")
     _assert_one_linked_copy_each(systems, sync, crm_ids)
     assert len(erp.writes) == COUNT - landed, "only the copies that never landed are created"
+
+
+TABLES = pytest.mark.parametrize(
+    "change_columns", [False, True], ids=["scan-only tables", "cursor tables"]
+)
+"""Tables without change columns (capture by scan, hard deletes) cannot tell an update that
+landed and was undone from one that never landed; with them, the change time tells."""
+
+
+def _update_in_doubt(
+    store: Store, tmp_path: Path, clock: FakeClock, step: str, change_columns: bool
+) -> tuple[Systems, str, str]:
+    """A linked party whose CRM rename Delta -> Zeta dies at ``step`` of its delivery to the
+    ERP; returns the systems, the CRM and the ERP id, past any lease."""
+    kinds = {"modified": change_columns, "deleted": change_columns}
+    systems = Systems(tmp_path, **kinds, origin=True)
+    crm_id = systems.create("crm", name="Delta", vat_id="V1")
+    engine(store, systems, clock).run_cycle("parties")
+    (erp_id,) = systems.rows("erp")
+    systems.edit("crm", crm_id, name="Zeta")
+    with pytest.raises(CrashError):
+        engine(store, systems, clock, checkpoint=_crash_at(step)).run_cycle("parties")
+    clock.advance(600)
+    return systems, crm_id, erp_id
+
+
+@TABLES
+def test_an_update_that_landed_and_was_put_back_is_not_overwritten(
+    store: Store, tmp_path: Path, change_columns: bool
+) -> None:
+    """A person puts the old name back before the restart (A -> B -> A): the row's origin
+    says the update landed, so the person's edit is the later one and reaches the CRM, as it
+    would have without the crash."""
+    clock = FakeClock()
+    systems, crm_id, erp_id = _update_in_doubt(
+        store, tmp_path, clock, "deliver.written", change_columns
+    )
+    assert systems.rows("erp")[erp_id].name == "Zeta", "written, never recorded"
+    systems.edit("erp", erp_id, name="Delta")
+
+    sync = engine(store, systems, clock)
+    sync.run_cycle("parties")
+    sync.run_cycle("parties")
+
+    assert systems.rows("erp")[erp_id].name == "Delta", "the person's edit was overwritten"
+    assert sync.conflicts("parties") == []
+    assert systems.rows("crm")[crm_id].name == "Delta"
+    assert sync.run_cycle("parties").planned_writes == 0
+
+
+@TABLES
+def test_an_edit_after_an_update_landed_is_a_later_edit_not_a_conflict(
+    store: Store, tmp_path: Path, change_columns: bool
+) -> None:
+    """A person renames the row again after the update landed: that is the newer value,
+    and it reaches the CRM."""
+    clock = FakeClock()
+    systems, crm_id, erp_id = _update_in_doubt(
+        store, tmp_path, clock, "deliver.written", change_columns
+    )
+    systems.edit("erp", erp_id, name="Omega")
+
+    sync = engine(store, systems, clock)
+    sync.run_cycle("parties")
+    sync.run_cycle("parties")
+
+    assert sync.conflicts("parties") == []
+    assert systems.rows("crm")[crm_id].name == systems.rows("erp")[erp_id].name == "Omega"
+    assert sync.run_cycle("parties").planned_writes == 0
+
+
+@TABLES
+def test_an_update_the_crash_stopped_before_the_target_is_repeated(
+    store: Store, tmp_path: Path, change_columns: bool
+) -> None:
+    """The row's origin is still the create's: the update never landed, and is written."""
+    clock = FakeClock()
+    systems, _, erp_id = _update_in_doubt(store, tmp_path, clock, "deliver.claimed", change_columns)
+    assert systems.rows("erp")[erp_id].name == "Delta"
+
+    sync = engine(store, systems, clock)
+    sync.run_cycle("parties")
+
+    assert systems.rows("erp")[erp_id].name == "Zeta"
+    assert sync.conflicts("parties") == []
+    assert sync.run_cycle("parties").planned_writes == 0

@@ -291,15 +291,22 @@ class TwoSystemsOrigin(TwoSystems):
     origin: ClassVar[bool] = True
 
 
+class TwoSystemsScanOrigin(TwoSystems):
+    scan: ClassVar[bool] = True
+    origin: ClassVar[bool] = True
+
+
 # up to 20 steps, dozens of real cycles, per example; as many examples as the profile says
 # (100 per machine by default: about 25 s each here; 2000 under ``deep``)
 MACHINE_SETTINGS = settings(stateful_step_count=20)
-for _machine in (TwoSystems, TwoSystemsLeading, TwoSystemsScan, TwoSystemsOrigin):
+MACHINES = (TwoSystems, TwoSystemsLeading, TwoSystemsScan, TwoSystemsOrigin, TwoSystemsScanOrigin)
+for _machine in MACHINES:
     _machine.TestCase.settings = MACHINE_SETTINGS
 TestTwoSystemsManual = TwoSystems.TestCase
 TestTwoSystemsLeadingErp = TwoSystemsLeading.TestCase
 TestTwoSystemsScanHardDeletes = TwoSystemsScan.TestCase
 TestTwoSystemsOriginColumns = TwoSystemsOrigin.TestCase
+TestTwoSystemsScanOriginColumns = TwoSystemsScanOrigin.TestCase
 
 
 def test_a_field_edited_back_between_two_captures_is_no_change_to_the_merge() -> None:

@@ -211,17 +211,22 @@ class Connector(Protocol):
 
 @runtime_checkable
 class OriginLookup(Protocol):
-    """A connector that keeps, on every record it creates of an entity it ``marks_origin``
-    of, the create's idempotency key (its origin), and finds records by it. Recovery then
-    knows exactly whether a create a crash left in doubt landed, and which record it made,
-    where keys and content can only tell it most of the time (ARCHITECTURE.md §3.10)."""
+    """A connector that keeps, on every record of an entity it ``marks_origin`` of, the
+    idempotency key of its own last create or update of the record (the origin of what the
+    record holds), and finds records by it. Recovery then knows exactly whether a write a
+    crash left in doubt landed, and which record a create made, where keys, content and change
+    times can only tell it most of the time (ARCHITECTURE.md §3.10)."""
 
     def marks_origin(self, entity: str) -> bool:
-        """Whether records of ``entity`` this connector creates keep their origin."""
+        """Whether records of ``entity`` this connector writes keep their origin."""
 
     def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
-        """The records of ``entity`` created under one of ``origins``, deleted ones kept by
-        the system included (as tombstones holding their values)."""
+        """The records of ``entity`` last written under one of ``origins``, deleted ones kept
+        by the system included (as tombstones holding their values)."""
+
+    def origins(self, entity: str, native_ids: Sequence[str]) -> dict[str, str | None]:
+        """The origin of each existing record of ``native_ids`` (None: written by others
+        only), deleted ones kept by the system included."""
 
 
 class Delegating:
@@ -257,6 +262,10 @@ class Delegating:
     def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
         assert isinstance(self.inner, OriginLookup)
         return self.inner.by_origin(entity, origins)
+
+    def origins(self, entity: str, native_ids: Sequence[str]) -> dict[str, str | None]:
+        assert isinstance(self.inner, OriginLookup)
+        return self.inner.origins(entity, native_ids)
 
     def close(self) -> None:
         self.inner.close()

@@ -6,6 +6,8 @@ landed; it reads the target again before repeating anything. A write that landed
 A target that shows what the update was planned against, but changed after capture last read
 it, may have taken the write and been changed back by a person (A -> B -> A, invisible to
 versions that are content hashes): repeating the write would overwrite that person's edit.
+Change times cannot tell that on a table without them; a target that keeps the origin of
+each record's last write by syncline tells it exactly, with or without them.
 
 Workers may recover at the same time. Settling a job first takes its row, and gives up when
 another worker settled it meanwhile; a create's copy is taken only while no other link holds
@@ -22,7 +24,7 @@ from typing import Any
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import NativeRecord
+from syncline.connectors.base import Connector, NativeRecord, OriginLookup
 from syncline.model import EntityValidationError
 from syncline.store.links import Side, links_by_native_ids
 from syncline.store.outbox import OutboxJob
@@ -41,6 +43,7 @@ class Outcome(Enum):
 
     LANDED = "landed"  # every value the update wrote
     CHANGED_BACK = "changed_back"  # what it was planned against, but changed since capture
+    CHANGED_SINCE = "changed_since"  # the target's origin says it landed; changed since
     UNKNOWN = "unknown"  # anything else: repeated, and its version check re-plans if needed
 
 
@@ -61,15 +64,23 @@ def update_outcome(
     *,
     snapshot: Snapshot | None,
     captured_until: datetime | None,
+    landed: bool | None = None,
 ) -> Outcome:
     """Classify ``found``, the target record of the in-doubt update ``job``, read again.
 
     ``captured_until`` is how far change capture of the target system got (its cursor time).
+    ``landed`` is what the target's origin of the record tells (:func:`landed_by_origin`):
+    then values and change times are not weighed at all.
     """
     if found.data is None or not job.fields:
         return Outcome.UNKNOWN
     shown = found.data.canonical_values()
-    if all(shown.get(f) == written.get(f) for f in job.fields):
+    shows_written = all(shown.get(f) == written.get(f) for f in job.fields)
+    if landed is not None:
+        if not landed:
+            return Outcome.UNKNOWN
+        return Outcome.LANDED if shows_written else Outcome.CHANGED_SINCE
+    if shows_written:
         return Outcome.LANDED
     known = [t for t in (captured_until, snapshot.modified(target) if snapshot else None) if t]
     if (
@@ -80,6 +91,17 @@ def update_outcome(
     ):
         return Outcome.CHANGED_BACK
     return Outcome.UNKNOWN
+
+
+def landed_by_origin(connector: Connector, entity: str, job: OutboxJob) -> bool | None:
+    """Whether in-doubt update ``job`` landed, as the origin its target keeps of each record
+    (:class:`~syncline.connectors.base.OriginLookup`) tells: the record's last write by
+    syncline is this job's. None where the target keeps no origin."""
+    if job.native_id is None or not isinstance(connector, OriginLookup):
+        return None
+    if not connector.marks_origin(entity):
+        return None
+    return connector.origins(entity, [job.native_id]).get(job.native_id) == job.idempotency_key
 
 
 def still_in_doubt(conn: Connection, job: OutboxJob, now: datetime) -> bool:
@@ -111,4 +133,12 @@ def copy_is_free(
     return all(link.id == job.link_id for link in linked)
 
 
-__all__ = ["LOOKS", "Outcome", "copy_is_free", "still_in_doubt", "update_outcome", "written_values"]
+__all__ = [
+    "LOOKS",
+    "Outcome",
+    "copy_is_free",
+    "landed_by_origin",
+    "still_in_doubt",
+    "update_outcome",
+    "written_values",
+]

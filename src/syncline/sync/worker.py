@@ -60,6 +60,7 @@ from syncline.sync.recovery import (
     LOOKS,
     Outcome,
     copy_is_free,
+    landed_by_origin,
     still_in_doubt,
     update_outcome,
     written_values,
@@ -439,12 +440,14 @@ class Worker:
             for _ in range(LOOKS):  # a copy another worker took meanwhile: look again
                 try:
                     found: NativeRecord | None = None
+                    landed: bool | None = None  # what the target's origin tells, if it keeps one
                     if job.op == "create":
                         with self.store.begin() as conn:
                             found = looks.find_created(ctx, conn, target, job)
                     elif job.op == "update" and job.native_id is not None:
                         again = ctx.connectors[target].read(ctx.entity, [job.native_id])
                         found = again[0] if again else None
+                        landed = landed_by_origin(ctx.connectors[target], ctx.entity, job)
                 except ConnectorError as exc:
                     # the target cannot tell now: the job stays in doubt until it can
                     report.errors.append(str(exc))
@@ -453,7 +456,7 @@ class Worker:
                     unasked.add(job.target_system)  # one failed question a pass, not per job
                     break
                 self.checkpoint("recover.looked")
-                if self._settle(ctx, target, job, found, now, report):
+                if self._settle(ctx, target, job, found, now, report, landed):
                     break
 
     def _settle(  # noqa: PLR0917 - one in-doubt job, all its parts
@@ -464,16 +467,18 @@ class Worker:
         found: NativeRecord | None,
         now: datetime,
         report: DeliveryReport,
+        landed: bool | None = None,
     ) -> bool:
         """Settle in-doubt ``job`` by ``found``, what its target shows (None: nothing, so it is
-        repeated); False when ``found`` is a copy another create's link took meanwhile (look
-        again). A job another worker settled meanwhile is left to it."""
+        repeated; ``landed``: whether an update landed, where the target's origin tells);
+        False when ``found`` is a copy another create's link took meanwhile (look again). A
+        job another worker settled meanwhile is left to it."""
         with self.store.begin() as conn:
             if not still_in_doubt(conn, job, now):
                 return True
             retry = found is None
             if job.op == "update" and found is not None:
-                retry = not self._settle_update(conn, ctx, target, job, found)
+                retry = not self._settle_update(conn, ctx, target, job, found, landed)
             elif found is not None:
                 if not copy_is_free(conn, ctx, target, job, found.native_id):
                     return False
@@ -527,12 +532,20 @@ class Worker:
         now = self.clock()
         Planner(ctx, conn, now=now, in_doubt_before=now).replan(fresh, source, gone)
 
-    def _settle_update(
-        self, conn: Connection, ctx: MapContext, target: Side, job: OutboxJob, found: NativeRecord
+    def _settle_update(  # noqa: PLR0917 - one in-doubt update, all its parts
+        self,
+        conn: Connection,
+        ctx: MapContext,
+        target: Side,
+        job: OutboxJob,
+        found: NativeRecord,
+        landed: bool | None,
     ) -> bool:
-        """An in-doubt update's target, read again: record the update if it landed; if the
-        target was changed back since, merge again with its fields counted as edited there
-        (a person undoing the write, not overwritten by a repeat). False: repeat it."""
+        """An in-doubt update's target, read again: record the update if it landed, and where
+        the target's origin tells it landed and was changed since, merge that change as a
+        later edit; if the target was changed back since (change times tell), merge again with
+        its fields counted as edited there (a person's edit, not overwritten by a repeat).
+        False: repeat it."""
         values, waiting = resolve_refs(conn, dict(job.payload.get("values", {})))
         written = written_values(ctx, values)
         if waiting or written is None or job.link_id is None:
@@ -540,13 +553,26 @@ class Worker:
         snapshot = load_snapshots(conn, [job.link_id]).get(job.link_id)
         cursor = load_cursor(conn, ctx.name, ctx.system(target), ctx.entity)
         outcome = update_outcome(
-            job, target, written, found, snapshot=snapshot, captured_until=cursor.modified_at
+            job,
+            target,
+            written,
+            found,
+            snapshot=snapshot,
+            captured_until=cursor.modified_at,
+            landed=landed,
         )
-        if outcome is Outcome.LANDED:
+        if outcome in (Outcome.LANDED, Outcome.CHANGED_SINCE):
             # recorded and audited (a policy's losing value too), not re-planned away unaudited
             request = WriteRequest(WriteOp.UPDATE, ctx.entity, job.idempotency_key)
             result = WriteResult(request, native_id=found.native_id, version=found.version)
             self.delivered.record(conn, ctx, target, [(job, values, result)])
+            link = get_link(conn, job.link_id)
+            if outcome is Outcome.CHANGED_SINCE and link is not None and link.state == "active":
+                # a person's edit after the update landed: merged as the later edit it is
+                now = self.clock()
+                Planner(ctx, conn, now=now, in_doubt_before=now - self.lease).replan(
+                    link, target, found
+                )
             return True
         link = get_link(conn, job.link_id)
         if outcome is Outcome.UNKNOWN or snapshot is None or link is None:

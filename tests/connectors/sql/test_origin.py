@@ -1,5 +1,6 @@
-"""The SQL connector's origin column: every row it creates keeps its create's idempotency key
-there, and ``by_origin`` finds rows by it (recovery after a crash, ARCHITECTURE.md §3.10)."""
+"""The SQL connector's origin column: every row it creates or updates keeps there the
+idempotency key of that write, ``by_origin`` finds rows by it and ``origins`` tells each row's
+(recovery after a crash, ARCHITECTURE.md §3.10)."""
 
 from __future__ import annotations
 
@@ -56,10 +57,13 @@ def test_each_created_row_keeps_its_creates_key(marked: SqlConnector) -> None:
     assert marked.marks_origin("party") and isinstance(marked, OriginLookup)
 
 
-def test_an_update_leaves_the_origin_alone_and_a_deleted_row_is_found_as_a_tombstone(
+def test_an_update_becomes_the_origin_and_a_deleted_row_is_found_as_a_tombstone(
     marked: SqlConnector,
 ) -> None:
-    (alpha,) = _create(marked, ("k1", "Alpha"))
+    """The origin is syncline's last write of the row: an update's key replaces the
+    create's; a delete leaves it."""
+    alpha, beta = _create(marked, ("k1", "Alpha"), ("k0", "Beta"))
+    assert marked.origins("party", [alpha, beta, "999"]) == {alpha: "k1", beta: "k0"}
     (record,) = marked.read("party", [alpha])
     update_ = WriteRequest(
         WriteOp.UPDATE,
@@ -71,11 +75,13 @@ def test_an_update_leaves_the_origin_alone_and_a_deleted_row_is_found_as_a_tombs
         fields=frozenset({"name"}),
     )
     assert marked.write("party", [update_])[0].ok
-    assert _origin_of(marked) == {alpha: "k1"}
+    assert _origin_of(marked) == {alpha: "k2", beta: "k0"}
+    assert marked.by_origin("party", ["k1"]) == []
     assert marked.write("party", [WriteRequest(WriteOp.DELETE, "party", "k3", native_id=alpha)])
-    (tombstone,) = marked.by_origin("party", ["k1"])
+    (tombstone,) = marked.by_origin("party", ["k2"])
     assert tombstone.deleted and isinstance(tombstone.data, Party)
     assert tombstone.data.name == "Alpha GmbH"
+    assert marked.origins("party", [alpha]) == {alpha: "k2"}, "a deleted row's too"
 
 
 def test_a_uuid_keyed_table_keeps_the_origin_too(legacy_url: str) -> None:
@@ -101,6 +107,7 @@ def test_without_an_origin_column_nothing_is_marked(legacy_url: str) -> None:
         _create(connector, ("k1", "Alpha"))
         assert not connector.marks_origin("party")
         assert connector.by_origin("party", ["k1"]) == []
+        assert connector.origins("party", ["1"]) == {}
     finally:
         connector.close()
 

@@ -141,11 +141,30 @@ class SqlConnector(TableRows):
             rows[row[self._key_at]] = row
 
     def marks_origin(self, entity: str) -> bool:
-        """Whether ``origin_column`` is set: each row created keeps its create's key there."""
+        """Whether ``origin_column`` is set: a row keeps there the key of the create or update
+        that last wrote it."""
         return entity == self.entity and self.settings.origin_column is not None
 
+    def origins(self, entity: str, native_ids: Sequence[str]) -> dict[str, str | None]:
+        """The ``origin_column`` of each existing row of ``native_ids`` (soft-deleted ones
+        too); none without ``origin_column``."""
+        self._check_entity(entity)
+        if self.settings.origin_column is None:
+            return {}
+        column = self.table.c[self.settings.origin_column]
+        found: dict[str, str | None] = {}
+        try:
+            with self.engine.connect() as conn:
+                for part in chunked(list(native_ids), 500):
+                    keys = [self._native_key(i) for i in part]
+                    query = select(self.key, column).where(self.key.in_(keys))
+                    found.update((str(key), origin) for key, origin in conn.execute(query))
+        except SQLAlchemyError as exc:
+            raise self._transient(exc) from None
+        return found
+
     def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
-        """Rows created under one of ``origins`` (soft-deleted ones as tombstones holding
+        """Rows last written under one of ``origins`` (soft-deleted ones as tombstones holding
         their values); none without ``origin_column``."""
         self._check_entity(entity)
         if self.settings.origin_column is None or not origins:
@@ -385,7 +404,10 @@ class SqlConnector(TableRows):
             if request.data is None:
                 raise PermanentError("an update needs data", system=self.system)
             data, fields = request.data, request.fields
-        return self._columns(data, fields)
+        columns = self._columns(data, fields)
+        if self.settings.origin_column:  # the origin of what the row now holds: this write
+            columns[self.settings.origin_column] = request.idempotency_key
+        return columns
 
     # -- the rest -------------------------------------------------------------------------------
 

@@ -110,6 +110,10 @@ class SqlDatabaseConnector:
         """:meth:`SqlConnector.by_origin` of the entity's table."""
         return self.table(entity).by_origin(entity, origins)
 
+    def origins(self, entity: str, native_ids: Sequence[str]) -> dict[str, str | None]:
+        """:meth:`SqlConnector.origins` of the entity's table."""
+        return self.table(entity).origins(entity, native_ids)
+
     def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
         return self.table(entity).write(entity, requests)
 
