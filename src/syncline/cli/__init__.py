@@ -23,7 +23,7 @@ from syncline.cli import (
     sync,
     web_commands,
 )
-from syncline.cli.common import err_console, state
+from syncline.cli.common import err_console, plain, state
 from syncline.errors import SynclineError
 
 app = typer.Typer(
@@ -89,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            err_console.print(f"error: {exc}")
+            err_console.print(f"error: {plain(exc)}")
         code = 2
     except SynclineError as exc:
         if state.debug:
             traceback.print_exc()
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        err_console.print(f"[red]error:[/red] {plain(exc)}", highlight=False)
         code = exc.exit_code
     else:
         code = result if isinstance(result, int) else 0

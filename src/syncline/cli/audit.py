@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain_cells,
+)
 from syncline.cli.sync import engine_for
 
 
@@ -44,11 +52,11 @@ def audit(  # noqa: PLR0917 - Typer options
             for col in ("at", "map", "link", "field", "old", "new", "from", "to", "reason", "by"):
                 table.add_column(col)
             for e in events:
-                table.add_row(
+                table.add_row(*plain_cells(
                     fmt_time(e.at), e.map_name or "", str(e.link_id or ""), e.field or "",
                     repr(e.old_value), repr(e.new_value), e.source_system or "",
                     e.target_system or "", e.reason, e.actor,
-                )  # fmt: skip
+                ))  # fmt: skip
             console.print(table)
 
         emit(events, as_json, render)

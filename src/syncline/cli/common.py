@@ -1,5 +1,9 @@
 """What every CLI command shares: the --config option, the runtime, output and errors.
 
+Rich reads ``[...]`` in printed strings as markup and drops what looks like a tag, so every
+value from data or an error goes through ``plain`` (inside our own markup) or ``plain_cells``
+(table rows): "[erp] refused" must not print as " refused".
+
 Exit codes (documented in the README): 0 success; 1 the operation failed (a system or the
 store failed, a cycle had errors); 2 usage or configuration error (bad flag, invalid or missing
 config file, missing environment variable, unreachable state store); 130 interrupted.
@@ -19,11 +23,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from syncline.runtime import Runtime
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# emoji=False: a value such as "a:x:b" must not turn into an emoji either.
+console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)
 
 DEFAULT_CONFIG = "syncline.yaml"
 
@@ -95,6 +102,16 @@ def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:
         typer.echo(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False))
     else:
         render()
+
+
+def plain(value: object) -> str:
+    """``value`` as text for a Rich markup string that prints it as it is (brackets kept)."""
+    return escape(str(value))
+
+
+def plain_cells(*values: object) -> list[Text]:
+    """Table cells that print their values as they are, never read as markup."""
+    return [Text(str(value)) for value in values]
 
 
 def fmt_time(value: datetime | None) -> str:

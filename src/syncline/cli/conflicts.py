@@ -8,7 +8,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.cli.sync import engine_for
 from syncline.store.conflicts import get_conflict
 from syncline.sync.conflicts import UNSET
@@ -32,10 +41,10 @@ def list_(
             for col in ("id", "map", "link", "field", "value a", "value b", "state", "since"):
                 table.add_column(col)
             for c in items:
-                table.add_row(
-                    str(c.id), c.map_name, str(c.link_id), c.field, repr(c.value_a),
+                table.add_row(*plain_cells(
+                    c.id, c.map_name, c.link_id, c.field, repr(c.value_a),
                     repr(c.value_b), c.state, fmt_time(c.created_at),
-                )  # fmt: skip
+                ))  # fmt: skip
             console.print(table)
 
         emit(items, as_json, render)
@@ -51,15 +60,17 @@ def show(conflict_id: int, config: ConfigOption = None, as_json: JsonOption = Fa
         m = runtime.config.map(item.map_name)
 
         def render() -> None:
-            console.print(f"conflict {item.id} ({item.state}) map {item.map_name}, link "
-                          f"{item.link_id}, field {item.field}", highlight=False)  # fmt: skip
-            console.print(f"  base: {item.base_value!r}", highlight=False)
+            console.print(f"conflict {item.id} ({plain(item.state)}) map {plain(item.map_name)}, "
+                          f"link {item.link_id}, field {plain(item.field)}",
+                          highlight=False)  # fmt: skip
+            console.print(f"  base: {plain(repr(item.base_value))}", highlight=False)
             for system, value, version, at in (
                 (m.a, item.value_a, item.version_a, item.changed_at_a),
                 (m.b, item.value_b, item.version_b, item.changed_at_b),
             ):
                 console.print(
-                    f"  {system}: {value!r} (version {version}, changed {fmt_time(at)})",
+                    f"  {plain(system)}: {plain(repr(value))} (version {plain(version)}, "
+                    f"changed {fmt_time(at)})",
                     highlight=False,
                 )
 

@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.cli.sync import engine_for
 from syncline.store.outbox import get_job
 
@@ -31,10 +40,10 @@ def list_(
             for col in ("id", "map", "target", "op", "record", "error", "since"):
                 table.add_column(col)
             for j in jobs:
-                table.add_row(
-                    str(j.id), j.map_name, j.target_system, j.op, str(j.native_id or "(new)"),
+                table.add_row(*plain_cells(
+                    j.id, j.map_name, j.target_system, j.op, j.native_id or "(new)",
                     j.last_error or "", fmt_time(j.updated_at),
-                )  # fmt: skip
+                ))  # fmt: skip
             console.print(table)
 
         emit(jobs, as_json, render)
@@ -50,8 +59,9 @@ def show(job_id: int, config: ConfigOption = None, as_json: JsonOption = False) 
 
         def render() -> None:
             console.print(
-                f"job {job.id} ({job.state}) {job.op} {job.entity} in {job.target_system}, "
-                f"record {job.native_id or '(new)'}: {job.last_error}",
+                f"job {job.id} ({plain(job.state)}) {plain(job.op)} {plain(job.entity)} in "
+                f"{plain(job.target_system)}, record {plain(job.native_id or '(new)')}: "
+                f"{plain(job.last_error)}",
                 highlight=False,
             )
             console.print_json(json.dumps(job.payload.get("values", {}), default=str))

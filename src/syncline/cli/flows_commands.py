@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.flows.base import FlowReport, RunOptions
 from syncline.flows.ledger import list_items
 from syncline.flows.registry import build_flow, flow_config
@@ -35,10 +44,10 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                 table.add_column(col)
             for row in rows:
                 last = f"{fmt_time(row.last_run_at)} {row.last_run_state or ''}".strip()
-                table.add_row(
+                table.add_row(*plain_cells(
                     row.name, row.kind, "yes" if row.enabled else "no", _states(row.states),
-                    str(row.with_errors), last,
-                )  # fmt: skip
+                    row.with_errors, last,
+                ))  # fmt: skip
             console.print(table)
 
         emit(rows, as_json, render)
@@ -46,13 +55,13 @@ def list_(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 def _print_report(report: FlowReport) -> None:
     console.print(
-        f"{report.flow} ({report.kind}): {report.discovered} found, {report.new_items} new, "
-        f"{report.transitions} step(s), {report.finished} finished, {report.waiting} waiting, "
-        f"{len(report.errors)} error(s) ({report.seconds:.2f} s)",
+        f"{plain(report.flow)} ({plain(report.kind)}): {report.discovered} found, "
+        f"{report.new_items} new, {report.transitions} step(s), {report.finished} finished, "
+        f"{report.waiting} waiting, {len(report.errors)} error(s) ({report.seconds:.2f} s)",
         highlight=False,
     )
     for error in report.errors:
-        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+        console.print(f"  [yellow]{plain(error)}[/yellow]", highlight=False)
 
 
 @flows_app.command("run")
@@ -102,12 +111,12 @@ def items(
             rows = list_items(conn, name, state, limit)
 
         def render() -> None:
-            table = Table(title=f"flow {name}")
+            table = Table(title=f"flow {plain(name)}")
             for col in ("item", "state", "waiting / error", "updated"):
                 table.add_column(col)
             for item in rows:
                 why = item.error or str(item.data.get("waiting") or "")
-                table.add_row(item.key, item.state, why, fmt_time(item.updated_at))
+                table.add_row(*plain_cells(item.key, item.state, why, fmt_time(item.updated_at)))
             console.print(table)
 
         emit(rows, as_json, render)

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, err_console, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    err_console,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.cli.load_commands import RichProgress
 from syncline.imports import (
     CompanyTies,
@@ -35,7 +44,7 @@ def thresholds_for(config: SynclineConfig, system: str) -> MatchThresholds:
 
 
 def _fail(exc: ImportFileError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+    err_console.print(f"[red]error:[/red] {plain(exc)}", highlight=False)
     err_console.print("Nothing was imported.", highlight=False)
     return typer.Exit(2)
 
@@ -52,7 +61,7 @@ NoCompanyLink = Annotated[
 def print_company_ties(ties: CompanyTies, *, dry_run: bool = False) -> None:
     """How contacts were (or would be) tied to the party of their company."""
     verb = "would be " if dry_run else ""
-    system = ties.system or "the target"
+    system = plain(ties.system or "the target")  # escaped once for every line below
     if ties.tied:
         later = f" ({ties.tied_afterwards} imported before)" if ties.tied_afterwards else ""
         console.print(
@@ -64,13 +73,13 @@ def print_company_ties(ties: CompanyTies, *, dry_run: bool = False) -> None:
         console.print(
             f"company not found in {system}, {verb}left without a party: {rows} contact(s), "
             f"{len(ties.not_found)} compan{'y' if len(ties.not_found) == 1 else 'ies'}: "
-            f"{shorten(list(ties.not_found))}",
+            f"{plain(shorten(list(ties.not_found)))}",
             highlight=False,
         )
     for company, candidates in list(ties.ambiguous.items())[:10]:
         console.print(
-            f"company {company!r} matches several {system} parties, not tied: "
-            f"{shorten(candidates, shown=5)}",
+            f"company {plain(repr(company))} matches several {system} parties, not tied: "
+            f"{plain(shorten(candidates, shown=5))}",
             highlight=False,
         )
     if len(ties.ambiguous) > 10:
@@ -85,7 +94,7 @@ def print_company_ties(ties: CompanyTies, *, dry_run: bool = False) -> None:
 def print_import_summary(report: ImportReport) -> None:
     """The outcome of every row, the files written and each rejected row with its reason."""
     verb = "would be " if report.dry_run else ""
-    title = f"import {Path(report.file).name} into {report.system}"
+    title = f"import {plain(Path(report.file).name)} into {plain(report.system)}"
     table = Table(title=title + (" (dry run: nothing written)" if report.dry_run else ""))
     table.add_column("outcome")
     table.add_column("rows", justify="right")
@@ -99,34 +108,37 @@ def print_import_summary(report: ImportReport) -> None:
         ("skipped as people decided", report.skipped),
         ("rejected", len(report.rejected)),
     ):
-        table.add_row(label, str(count))
+        table.add_row(*plain_cells(label, count))
     console.print(table)
-    console.print(f"format {report.kind}, encoding {report.encoding or '-'}", highlight=False)
+    console.print(
+        f"format {plain(report.kind)}, encoding {plain(report.encoding or '-')}", highlight=False
+    )
     if report.ignored_columns:
-        console.print(f"columns not imported: {', '.join(report.ignored_columns)}", highlight=False)
+        ignored = plain(", ".join(report.ignored_columns))
+        console.print(f"columns not imported: {ignored}", highlight=False)
     if report.matching_only:
         console.print(
             f"used to find duplicates but not stored (a contact has no field for them): "
-            f"{', '.join(report.matching_only)}",
+            f"{plain(', '.join(report.matching_only))}",
             highlight=False,
         )
     if report.companies.off is not None and "company" in report.matching_only:
         console.print(
-            f"contacts not tied to their company: {report.companies.off}", highlight=False
+            f"contacts not tied to their company: {plain(report.companies.off)}", highlight=False
         )
     print_company_ties(report.companies, dry_run=report.dry_run)
     if report.blank_lines:
         console.print(f"blank rows skipped: {len(report.blank_lines)}", highlight=False)
     for row in sorted(report.rejected, key=lambda r: r.line)[:20]:
-        console.print(f"  [yellow]line {row.line}[/yellow]: {row.reason}", highlight=False)
+        console.print(f"  [yellow]line {row.line}[/yellow]: {plain(row.reason)}", highlight=False)
     if len(report.rejected) > 20:
         console.print(f"  ... and {len(report.rejected) - 20} more", highlight=False)
     if report.rejects_file:
-        console.print(f"rejected rows written to {report.rejects_file}", highlight=False)
+        console.print(f"rejected rows written to {plain(report.rejects_file)}", highlight=False)
     if report.review_file:
         console.print(
-            f"possible duplicates written to {report.review_file}: fill in the decision column, "
-            f"then run: syncline import review {report.review_file}",
+            f"possible duplicates written to {plain(report.review_file)}: fill in the decision "
+            f"column, then run: syncline import review {plain(report.review_file)}",
             highlight=False,
         )
 
@@ -230,7 +242,7 @@ def review_command(
                 )
             print_company_ties(outcome.companies)
             for line, message in outcome.problems:
-                console.print(f"  [yellow]line {line}[/yellow]: {message}", highlight=False)
+                console.print(f"  [yellow]line {line}[/yellow]: {plain(message)}", highlight=False)
 
         emit(outcome, as_json, render)
         if outcome.problems:

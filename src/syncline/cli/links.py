@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.cli.sync import engine_for
 from syncline.store.snapshots import load_snapshots
 
@@ -31,10 +40,10 @@ def list_(
             for col in ("id", "map", "entity", "a", "b", "origin", "state", "updated"):
                 table.add_column(col)
             for lk in items:
-                table.add_row(
-                    str(lk.id), lk.map_name, lk.entity, _native(lk.id_a, lk.state),
+                table.add_row(*plain_cells(
+                    lk.id, lk.map_name, lk.entity, _native(lk.id_a, lk.state),
                     _native(lk.id_b, lk.state), lk.origin, lk.state, fmt_time(lk.updated_at),
-                )  # fmt: skip
+                ))  # fmt: skip
             console.print(table)
 
         emit(items, as_json, render)
@@ -57,12 +66,13 @@ def show(link_id: int, config: ConfigOption = None, as_json: JsonOption = False)
 
         def render() -> None:
             console.print(
-                f"link {link.id} ({link.state}) {link.map_name}: {link.id_a} <-> {link.id_b}",
+                f"link {link.id} ({plain(link.state)}) {plain(link.map_name)}: "
+                f"{plain(link.id_a)} <-> {plain(link.id_b)}",
                 highlight=False,
             )
             if snapshot is not None:
                 for name, value in sorted(snapshot.base_a.items()):
-                    console.print(f"  {name}: {value!r}", highlight=False)
+                    console.print(f"  {plain(name)}: {plain(repr(value))}", highlight=False)
 
         emit({"link": link, "snapshot": snapshot}, as_json, render)
 

@@ -24,7 +24,16 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, err_console, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    err_console,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.imports.decisions import review_groups
 from syncline.imports.reviewfile import write_review_file
 from syncline.load import InitialLoad, LoadReport
@@ -82,7 +91,8 @@ class RichProgress:
 
     def phase(self, name: str, total: int | None) -> None:
         self._finish_task()
-        self._task = self._progress.add_task(name, total=total)
+        # The description goes into the "[bold]..." markup of the first text column.
+        self._task = self._progress.add_task(plain(name), total=total)
 
     def advance(self, steps: int = 1) -> None:
         if self._task is not None:
@@ -93,34 +103,35 @@ def print_load_summary(report: LoadReport) -> None:
     """The summary table of a load, and each rejection with its reason."""
     verb = "would be " if report.dry_run else ""
     table = Table(
-        title=f"load {report.map_name}" + (" (dry run: nothing written)" if report.dry_run else "")
+        title=f"load {plain(report.map_name)}"
+        + (" (dry run: nothing written)" if report.dry_run else "")
     )
     table.add_column("outcome")
     table.add_column("records", justify="right")
     for system, count in report.read.items():
-        table.add_row(f"read from {system}", str(count))
-    table.add_row("already linked before", str(report.already_linked))
-    table.add_row(f"{verb}linked by key", str(report.linked_by_key))
-    table.add_row(f"{verb}linked by fuzzy match", str(report.linked_fuzzy))
-    table.add_row(f"{verb}linked as people decided", str(report.linked_manual))
+        table.add_row(*plain_cells(f"read from {system}", count))
+    table.add_row(*plain_cells("already linked before", report.already_linked))
+    table.add_row(*plain_cells(f"{verb}linked by key", report.linked_by_key))
+    table.add_row(*plain_cells(f"{verb}linked by fuzzy match", report.linked_fuzzy))
+    table.add_row(*plain_cells(f"{verb}linked as people decided", report.linked_manual))
     if report.adopted:
-        table.add_row("found after an interrupted run", str(report.adopted))
+        table.add_row(*plain_cells("found after an interrupted run", report.adopted))
     for system, count in report.created.items():
-        table.add_row(f"{verb}created in {system}", str(count))
-    table.add_row("waiting for review", str(report.for_review))
-    table.add_row("skipped as people decided", str(report.skipped))
+        table.add_row(*plain_cells(f"{verb}created in {system}", count))
+    table.add_row(*plain_cells("waiting for review", report.for_review))
+    table.add_row(*plain_cells("skipped as people decided", report.skipped))
     if report.one_way:
-        table.add_row("not copied (one-way map)", str(report.one_way))
+        table.add_row(*plain_cells("not copied (one-way map)", report.one_way))
     if report.pending:
-        table.add_row("waiting for delivery (retried)", str(report.pending))
+        table.add_row(*plain_cells("waiting for delivery (retried)", report.pending))
     if report.conflicts:
-        table.add_row("field conflicts for a person", str(report.conflicts))
-    table.add_row("rejected", str(len(report.rejected)))
+        table.add_row(*plain_cells("field conflicts for a person", report.conflicts))
+    table.add_row(*plain_cells("rejected", len(report.rejected)))
     console.print(table)
     for rejection in report.rejected:
         console.print(
-            f"  [yellow]rejected[/yellow] {rejection.system} {rejection.native_id}: "
-            f"{rejection.reason}",
+            f"  [yellow]rejected[/yellow] {plain(rejection.system)} "
+            f"{plain(rejection.native_id)}: {plain(rejection.reason)}",
             highlight=False,
         )
     if report.for_review:
@@ -172,8 +183,9 @@ def load(  # noqa: PLR0917 - Typer options
         emit(data, as_json, lambda: print_load_summary(report))
         if written and not as_json:
             console.print(
-                f"{written} review group(s) written to {review_file}: fill in the decision "
-                f"column, run: syncline import review {review_file}, then load again",
+                f"{written} review group(s) written to {plain(review_file)}: fill in the "
+                f"decision column, run: syncline import review {plain(review_file)}, then "
+                "load again",
                 highlight=False,
             )
         if report.rejected or report.pending:

@@ -18,6 +18,8 @@ from syncline.cli.common import (
     emit,
     err_console,
     open_runtime,
+    plain,
+    plain_cells,
 )
 from syncline.cli.starter import STARTER_CONFIG
 from syncline.errors import ConfigError
@@ -46,7 +48,7 @@ def init(
         raise ConfigError(f"{target} exists; pass --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STARTER_CONFIG, "utf-8")
-    console.print(f"wrote {target}")
+    console.print(f"wrote {plain(target)}")
     console.print("next: set the environment variables it names, then run `syncline check`")
 
 
@@ -64,25 +66,28 @@ def check(
         ]
         if problems:
             for problem in problems:
-                err_console.print(f"[red]error[/red] {problem}", highlight=False)
+                err_console.print(f"[red]error[/red] {plain(problem)}", highlight=False)
             raise typer.Exit(2)
         cfg = runtime.config
         console.print(
-            f"[green]ok[/green] {runtime.config_path}: {len(cfg.systems)} systems, "
+            f"[green]ok[/green] {plain(runtime.config_path)}: {len(cfg.systems)} systems, "
             f"{len(cfg.maps)} maps, {len(cfg.flows)} flows",
             highlight=False,
         )
         for note in runtime.notes():
-            console.print(f"[yellow]note[/yellow] {note}", highlight=False)
+            console.print(f"[yellow]note[/yellow] {plain(note)}", highlight=False)
         if connect:
             failed = False
             console.print(
-                f"state store {runtime.store.url}: revision {runtime.store.current_revision()}"
+                f"state store {plain(runtime.store.url)}: revision "
+                f"{plain(runtime.store.current_revision())}"
             )
             for name in cfg.systems:
                 health = runtime.connector(name).health()
                 mark = "[green]ok[/green]" if health.ok else "[red]down[/red]"
-                console.print(f"system {name}: {mark} {health.detail}", highlight=False)
+                console.print(
+                    f"system {plain(name)}: {mark} {plain(health.detail)}", highlight=False
+                )
                 failed = failed or not health.ok
             if failed:
                 raise typer.Exit(1)
@@ -115,7 +120,10 @@ def db_upgrade(config: ConfigOption = None) -> None:
     """Apply pending state store migrations (every command also does this on first use)."""
     with open_runtime(config) as runtime:
         revision = runtime.store.upgrade()
-        console.print(f"state store {runtime.store.url} at revision {revision}", highlight=False)
+        console.print(
+            f"state store {plain(runtime.store.url)} at revision {plain(revision)}",
+            highlight=False,
+        )
 
 
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
@@ -128,7 +136,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
         def render() -> None:
             table = Table(
-                title=f"syncline status ({runtime.config_path})",
+                title=f"syncline status ({plain(runtime.config_path)})",
                 box=box.SIMPLE_HEAD,
                 collapse_padding=True,
                 pad_edge=False,
@@ -141,14 +149,16 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                 table.add_column(col, justify="right", no_wrap=True)
             for m, row in zip(runtime.config.maps, rows, strict=True):
                 table.add_row(
-                    m.name,
-                    m.entity,
-                    row.last_run_at.strftime("%Y-%m-%d %H:%M") if row.last_run_at else "-",
-                    row.last_run_state or "never run",
-                    str(row.backlog),
-                    str(row.open_conflicts),
-                    str(row.dead_letters),
-                    str(row.open_reviews),
+                    *plain_cells(
+                        m.name,
+                        m.entity,
+                        row.last_run_at.strftime("%Y-%m-%d %H:%M") if row.last_run_at else "-",
+                        row.last_run_state or "never run",
+                        row.backlog,
+                        row.open_conflicts,
+                        row.dead_letters,
+                        row.open_reviews,
+                    )
                 )
             console.print(table)
             if not rows:
@@ -168,13 +178,15 @@ def _flow_table(flows: list[FlowStatus]) -> Table:
     table.add_column("items per state")
     for flow in flows:
         table.add_row(
-            flow.name if flow.enabled else f"{flow.name} (off)",
-            flow.kind,
-            flow.last_run_at.strftime("%Y-%m-%d %H:%M") if flow.last_run_at else "-",
-            flow.last_run_state or "never run",
-            str(flow.items),
-            str(flow.with_errors),
-            ", ".join(f"{state} {n}" for state, n in sorted(flow.states.items())) or "-",
+            *plain_cells(
+                flow.name if flow.enabled else f"{flow.name} (off)",
+                flow.kind,
+                flow.last_run_at.strftime("%Y-%m-%d %H:%M") if flow.last_run_at else "-",
+                flow.last_run_state or "never run",
+                flow.items,
+                flow.with_errors,
+                ", ".join(f"{state} {n}" for state, n in sorted(flow.states.items())) or "-",
+            )
         )
     return table
 

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.errors import SynclineError
 from syncline.flows.base import RunOptions
 from syncline.flows.registry import build_flow
@@ -40,13 +48,13 @@ def _print_cycle(report: CycleReport) -> None:
     s, d = report.capture.stats, report.delivery
     loaded = f"loaded {report.capture.loaded} in batches, " if report.capture.loaded else ""
     console.print(
-        f"{report.map_name}: read {report.capture.read}, {loaded}planned {s.jobs} write(s), "
+        f"{plain(report.map_name)}: read {report.capture.read}, {loaded}planned {s.jobs} write(s), "
         f"{s.conflicts} new conflict(s); delivered {d.delivered}, retried {d.retried}, "
         f"dead {d.dead}, re-planned {d.replanned} ({report.seconds:.2f} s)",
         highlight=False,
     )
     for error in report.capture.errors + d.errors:
-        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+        console.print(f"  [yellow]{plain(error)}[/yellow]", highlight=False)
 
 
 def sync(
@@ -78,7 +86,9 @@ def sync(
                 try:
                     report = engine.run_cycle(name)
                 except MapBusyError:  # several workers on one PostgreSQL store: theirs now
-                    console.print(f"{name}: busy in another worker; skipped", highlight=False)
+                    console.print(
+                        f"{plain(name)}: busy in another worker; skipped", highlight=False
+                    )
                     continue
                 _print_cycle(report)
                 failed = failed or bool(report.capture.errors or report.delivery.dead)
@@ -134,7 +144,7 @@ def _print_delivery(report: DeliveryReport, idle: str | None = None) -> None:
         highlight=False,
     )
     for error in report.errors:
-        console.print(f"  [yellow]{error}[/yellow]", highlight=False)
+        console.print(f"  [yellow]{plain(error)}[/yellow]", highlight=False)
 
 
 def _run_due_flows(runtime: Runtime, started: dict[str, float]) -> None:
@@ -145,11 +155,11 @@ def _run_due_flows(runtime: Runtime, started: dict[str, float]) -> None:
             flow = build_flow(runtime.config, runtime.store, runtime.connector, name)
             report = flow.run(RunOptions())
         except SynclineError as exc:  # one flow failing must not stop the sync service
-            console.print(f"flow {name}: [red]failed[/red] {exc}", highlight=False)
+            console.print(f"flow {plain(name)}: [red]failed[/red] {plain(exc)}", highlight=False)
             continue
         errors = f", [red]{len(report.errors)} error(s)[/red]" if report.errors else ""
         console.print(
-            f"flow {name}: {report.transitions} step(s), {report.finished} finished, "
+            f"flow {plain(name)}: {report.transitions} step(s), {report.finished} finished, "
             f"{report.waiting} waiting{errors} ({report.seconds:.2f} s)",
             highlight=False,
         )
@@ -186,11 +196,13 @@ def plan(
                 table.add_column(col)
             for r in rows:
                 table.add_row(
-                    str(r["map"]),
-                    str(r["op"]),
-                    str(r["target"]),
-                    str(r["native_id"] or "(new)"),
-                    ", ".join(str(f) for f in r["fields"] or []) or "(all)",
+                    *plain_cells(
+                        r["map"],
+                        r["op"],
+                        r["target"],
+                        r["native_id"] or "(new)",
+                        ", ".join(str(f) for f in r["fields"] or []) or "(all)",
+                    )
                 )
             console.print(table)
             console.print(f"{len(rows)} write(s) would be planned", highlight=False)

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from syncline.cli.common import ConfigOption, JsonOption, console, emit, fmt_time, open_runtime
+from syncline.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    emit,
+    fmt_time,
+    open_runtime,
+    plain,
+    plain_cells,
+)
 from syncline.store.accounts import (
     AccountError,
     Role,
@@ -41,7 +50,7 @@ def users_add(
     )
     with open_runtime(config) as runtime, runtime.store.begin() as conn:
         user = add_user(conn, username, password, role)
-    console.print(f"added user {user.username} ({user.role.value})", highlight=False)
+    console.print(f"added user {plain(user.username)} ({plain(user.role.value)})", highlight=False)
 
 
 @users_app.command("list")
@@ -55,7 +64,7 @@ def users_list(config: ConfigOption = None, as_json: JsonOption = False) -> None
         for col in ("user", "role", "created"):
             table.add_column(col)
         for u in found:
-            table.add_row(u.username, u.role.value, fmt_time(u.created_at))
+            table.add_row(*plain_cells(u.username, u.role.value, fmt_time(u.created_at)))
         console.print(table)
 
     emit(found, as_json, render)
@@ -68,7 +77,7 @@ def users_remove(
     """Remove a user with their API tokens and sessions."""
     with open_runtime(config) as runtime, runtime.store.begin() as conn:
         remove_user(conn, username)
-    console.print(f"removed user {username}", highlight=False)
+    console.print(f"removed user {plain(username)}", highlight=False)
 
 
 @tokens_app.command("create")
@@ -81,7 +90,7 @@ def tokens_create(
     with open_runtime(config) as runtime, runtime.store.begin() as conn:
         token, secret = create_token(conn, username, name)
     console.print(
-        f"token {token.id} ({token.name}) for {token.username}; store it now, "
+        f"token {token.id} ({plain(token.name)}) for {plain(token.username)}; store it now, "
         "it is not shown again:",
         highlight=False,
     )
@@ -100,12 +109,14 @@ def tokens_list(config: ConfigOption = None, as_json: JsonOption = False) -> Non
             table.add_column(col)
         for t in found:
             table.add_row(
-                str(t.id),
-                t.username,
-                t.name,
-                fmt_time(t.created_at),
-                fmt_time(t.last_used_at),
-                fmt_time(t.revoked_at),
+                *plain_cells(
+                    t.id,
+                    t.username,
+                    t.name,
+                    fmt_time(t.created_at),
+                    fmt_time(t.last_used_at),
+                    fmt_time(t.revoked_at),
+                )
             )
         console.print(table)
 
@@ -140,7 +151,7 @@ def serve(
                     "no users yet: add one with `syncline users add NAME --role admin`",
                     highlight=False,
                 )
-        console.print(f"syncline web app on http://{host}:{port}/", highlight=False)
+        console.print(f"syncline web app on http://{plain(host)}:{port}/", highlight=False)
         uvicorn.run(
             create_app(runtime),
             host=host,

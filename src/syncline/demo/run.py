@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 
 from syncline.cli import main as cli_main
+from syncline.cli.common import plain
 from syncline.cli.starter import STARTER_CONFIG
 from syncline.demo import bottlecrm, tryton
 from syncline.demo.bottlecrm.server import CrmInstance, register_webhook
@@ -38,7 +39,8 @@ from syncline.runtime import Runtime
 from syncline.store import Store
 from syncline.store.accounts import Role, add_user, get_user, remove_user
 
-console = Console(soft_wrap=True)  # URLs and paths stay whole, to copy them
+# URLs and paths stay whole, to copy them; values from data and errors go through ``plain``.
+console = Console(soft_wrap=True, emoji=False)
 
 CONFIG_FILE = "syncline.yaml"
 ENV_FILE = "env.sh"
@@ -84,14 +86,14 @@ def _start_systems(state_dir: Path, receiver_url: str) -> tuple[TrytonInstance, 
 
 
 def _step(title: str, action: Callable[[], int]) -> bool:
-    console.rule(title)
+    console.rule(plain(title))
     try:
         code = action()
     except Exception as exc:  # a demo step failing must not hide the others' results
-        console.print(f"[red]{title} failed:[/red] {exc}", highlight=False)
+        console.print(f"[red]{plain(title)} failed:[/red] {plain(exc)}", highlight=False)
         return False
     if code != 0:
-        console.print(f"[yellow]{title} ended with exit code {code}[/yellow]")
+        console.print(f"[yellow]{plain(title)} ended with exit code {code}[/yellow]")
     return code == 0
 
 
@@ -191,15 +193,17 @@ def _print_flows(config: Path, crm: CrmInstance) -> None:
         outcomes = handoff_outcomes(runtime)
         rows = flow_status(runtime.store, runtime.config)
     except Exception as exc:  # the summary must still show the logins
-        console.print(f"[yellow]cannot read the flows' results:[/yellow] {exc}", highlight=False)
+        console.print(
+            f"[yellow]cannot read the flows' results:[/yellow] {plain(exc)}", highlight=False
+        )
         return
     finally:
         if runtime is not None:
             runtime.close()
     # Orders first: a won deal that became an ERP order is what the demo is about.
     for outcome in sorted(outcomes, key=lambda o: o.order_number is None):
-        console.print(outcome.describe(), highlight=False)
-        console.print(f"  in the CRM: {deal_url(crm.url, outcome.deal_id)}")
+        console.print(plain(outcome.describe()), highlight=False)
+        console.print(f"  in the CRM: {plain(deal_url(crm.url, outcome.deal_id))}")
         if outcome.state == "waiting_approval":
             console.print(
                 "  approve it as a sales manager would, then run the flow again:\n"
@@ -211,7 +215,8 @@ def _print_flows(config: Path, crm: CrmInstance) -> None:
         states = ", ".join(f"{state} {count}" for state, count in sorted(row.states.items()))
         stuck = f"; {row.with_errors} with an error" if row.with_errors else ""
         console.print(
-            f"flow {row.name} ({row.kind}): {states or 'no items'}{stuck}", highlight=False
+            f"flow {plain(row.name)} ({plain(row.kind)}): {plain(states or 'no items')}{stuck}",
+            highlight=False,
         )
 
 
@@ -242,7 +247,7 @@ def run(state_dir: Path, *, serve: bool, port: int | None) -> int:
     write_env_file(state_dir / ENV_FILE, env)
     if not config.exists():
         config.write_text(STARTER_CONFIG)
-        console.print(f"wrote {config}")
+        console.print(f"wrote {plain(config)}")
     ok = _step("check the config and reach both systems", _cli(config, "check", "--connect"))
     ok &= _step("state store", _cli(config, "db", "upgrade"))
     for name in MAPS:
@@ -257,17 +262,23 @@ def run(state_dir: Path, *, serve: bool, port: int | None) -> int:
     _print_flows(config, crm)
     if not flows:
         console.print(
-            f"{config} names no flows (written by an older demo?): to see a won deal become an "
-            f"ERP order, stop the demo systems, remove {state_dir} and run the demo again"
+            f"{plain(config)} names no flows (written by an older demo?): to see a won deal "
+            f"become an ERP order, stop the demo systems, remove {plain(state_dir)} and run the "
+            "demo again"
         )
-    console.print(f"ERP (Tryton)      {erp.url}  database {erp.database}  user {erp.username}")
     console.print(
-        f"CRM (BottleCRM)   {crm.url}/admin/  login {crm.admin_email}  "
-        f"password {crm.admin_password}"
+        f"ERP (Tryton)      {plain(erp.url)}  database {plain(erp.database)}  "
+        f"user {plain(erp.username)}"
+    )
+    console.print(
+        f"CRM (BottleCRM)   {plain(crm.url)}/admin/  login {plain(crm.admin_email)}  "
+        f"password {plain(crm.admin_password)}"
     )
     console.print(f"syncline web app  http://127.0.0.1:{web_port}/  login {WEB_USER}")
-    console.print(f"                  password {password}")
-    console.print(f"syncline CLI      source {state_dir / ENV_FILE}; syncline --config {config}")
+    console.print(f"                  password {plain(password)}")
+    console.print(
+        f"syncline CLI      source {plain(state_dir / ENV_FILE)}; syncline --config {plain(config)}"
+    )
     console.print("stop the demo systems with `make demo-stop`")
     if not serve:
         return 0 if ok else 1
