@@ -125,11 +125,14 @@ def test_a_dead_letter_shows_its_error_whole(
     crm.add_party("Nordwind AG", "DE7")
     erp.add_party("Zeta Holding", "DE7")  # not matched (keys: emails), so the copy is refused
     config = write_config(tmp_path, [parties_map(match={"keys": ["emails"]})])
-    run(config, capsys, "sync", "--once", code=1)
+    out, _ = run(config, capsys, "sync", "--once", code=1)
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     try:
         with store.begin() as conn:
             job = next(j for j in list_jobs(conn, state="dead") if j.target_system == "erp")
+            # the cycle named the dead letter and the target's reason where it failed
+            reason = f"  dead letter {job.id}: create party (new) in erp: {job.last_error}"
+            assert reason in out.splitlines(), out
             error = f"[erp] kunden rejected the row: [ustid] {job.last_error}"
             mark_dead(conn, job.id, error, datetime.now(UTC))
     finally:

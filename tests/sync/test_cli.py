@@ -165,9 +165,13 @@ def test_deadletters_list_show_retry_with_payload_and_skip(
     systems.execute("erp", REJECT_ANGLE_BRACKETS)
     systems.edit("crm", crm_id, name="Alpha <GmbH>")
     systems.edit("crm", other, name="Beta <AG>")
-    assert "dead 2" in cli("sync", "--once", code=1)
+    out = cli("sync", "--once", code=1)
+    assert "dead 2" in out
     dead = cli.json("deadletters", "list")
     assert [d["last_error"] for d in dead] == ["name may not contain <"] * 2
+    for letter in dead:  # named where they failed, with the system's reason
+        line = f"  dead letter {letter['id']}: update party {letter['native_id']} in erp: "
+        assert line + "name may not contain <" in out.splitlines(), out
     first, second = dead
     shown = cli.json("deadletters", "show", str(first["id"]))
     assert shown["payload"]["values"]["name"] == "Alpha <GmbH>"
@@ -220,6 +224,15 @@ def test_worker_delivers_the_outbox_without_capturing(setup: tuple[Cli, Systems]
     assert set(systems.by_vat("erp")) == {"DE1"}
     assert "nothing due" in cli("worker", "--once")
     assert "unknown" in cli("worker", "--map", "unknown", "--once", code=2)
+    systems.execute("erp", REJECT_ANGLE_BRACKETS)
+    (crm_id,) = systems.rows("crm")
+    systems.edit("crm", crm_id, name="Alpha <GmbH>")
+    with open_runtime(cli.config) as runtime:
+        engine_for(runtime).capture("parties")
+    out = cli("worker", "--once", code=1)
+    (letter,) = cli.json("deadletters", "list")
+    assert f"  dead letter {letter['id']}: update party" in out
+    assert out.rstrip().endswith("in erp: name may not contain <"), out
 
 
 @pytest.mark.postgres

@@ -44,6 +44,28 @@ def _maps(runtime: Runtime, name: str | None) -> list[str]:
     return [m.name for m in runtime.config.maps if m.enabled]
 
 
+SHOWN_DEAD = 5
+"""Dead letters a cycle's line names with their reason; ``deadletters list`` has them all."""
+
+
+def _print_dead(engine: SyncEngine, map_name: str | None, count: int) -> None:
+    """The reasons of the ``count`` dead letters a cycle or delivery of ``map_name`` (None:
+    every map) just made, the newest, at most ``SHOWN_DEAD``: a record waiting for a person
+    is named where it fails."""
+    letters = sorted(engine.dead_letters(map_name), key=lambda j: (j.updated_at, j.id))
+    for job in reversed(letters[-min(count, SHOWN_DEAD) :]):
+        record = job.native_id or "(new)"
+        console.print(
+            f"  [red]dead letter {job.id}[/red]: {plain(job.op)} {plain(job.entity)} "
+            f"{plain(record)} in {plain(job.target_system)}: {plain(job.last_error or '')}",
+            highlight=False,
+        )
+    if count > SHOWN_DEAD:
+        console.print(
+            f"  ... and {count - SHOWN_DEAD} more: syncline deadletters list", highlight=False
+        )
+
+
 def _print_cycle(report: CycleReport) -> None:
     s, d = report.capture.stats, report.delivery
     loaded = f"loaded {report.capture.loaded} in batches, " if report.capture.loaded else ""
@@ -91,6 +113,8 @@ def sync(
                     )
                     continue
                 _print_cycle(report)
+                if report.delivery.dead:
+                    _print_dead(engine, name, report.delivery.dead)
                 failed = failed or bool(report.capture.errors or report.delivery.dead)
             engine.store.checkpoint()  # while idle, not inside the next cycle
             if every is None:
@@ -122,6 +146,8 @@ def worker(
         while True:
             report = engine.deliver(names[0] if names else None)
             _print_delivery(report, idle="nothing due" if once else None)
+            if report.dead:
+                _print_dead(engine, names[0] if names else None, report.dead)
             failed = failed or bool(report.dead)
             if report.delivered or report.dead or report.replanned or once:
                 engine.store.checkpoint()  # while idle, not inside the next delivery
