@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import Column, String, create_engine, insert, select
 
 from syncline.connectors.base import OriginLookup, PermanentError, WriteOp, WriteRequest
 from syncline.connectors.sql import SqlConnector, SqlDatabaseConnector, SqlSettings
@@ -142,3 +142,22 @@ def test_a_system_of_tables_marks_the_entities_whose_table_has_an_origin(
     assert system.marks_origin("party") and not system.marks_origin("contact")
     (alpha,) = _create(marked, ("k1", "Alpha"))
     assert [r.native_id for r in system.by_origin("party", ["k1"])] == [alpha]
+
+
+def test_health_notes_an_origin_column_without_an_index(
+    marked: SqlConnector, legacy_url: str
+) -> None:
+    """Recovery looks rows up by their origin: without an index each lookup reads the table."""
+    assert marked.health().ok and marked.health().detail == ""
+    engine = create_engine(legacy_url)
+    table = party_table("bare_parties")
+    table.append_column(Column(ORIGIN_COLUMN, String(80)))  # not indexed
+    table.metadata.create_all(engine)
+    engine.dispose()
+    bare = SqlConnector("legacy", party_settings(legacy_url, "bare_parties", origin=True))
+    try:
+        health = bare.health()
+        assert health.ok
+        assert f"origin_column {ORIGIN_COLUMN} of bare_parties has no index" in health.detail
+    finally:
+        bare.close()

@@ -420,7 +420,16 @@ class SqlConnector(TableRows):
         except SQLAlchemyError as exc:
             return Health(ok=False, detail=str(exc).splitlines()[0])
         elapsed = (datetime.now(UTC) - started).total_seconds() * 1000
-        return Health(ok=True, latency_ms=elapsed, version=self.engine.dialect.name)
+        detail = ""
+        origin = self.settings.origin_column
+        if origin and not any(
+            list(i.columns)[:1] == [self.table.c[origin]] for i in self.table.indexes
+        ):
+            detail = (
+                f"note: origin_column {origin} of {self.settings.table} has no index, so each "
+                "recovery lookup by it reads the whole table; add one"
+            )
+        return Health(ok=True, detail=detail, latency_ms=elapsed, version=self.engine.dialect.name)
 
     def close(self) -> None:
         self.engine.dispose()
