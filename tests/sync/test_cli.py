@@ -189,6 +189,26 @@ def test_deadletters_list_show_retry_with_payload_and_skip(
     assert systems.by_vat("erp")["DE2"][1].name == "Beta"
 
 
+def test_sync_names_the_dead_letters_of_its_own_cycle_among_many_older_ones(
+    setup: tuple[Cli, Systems],
+) -> None:
+    """More dead letters wait than a listing's first page (100) holds: a later cycle names
+    the one it made, not old ones."""
+    cli, systems = setup
+    ids = [systems.create("crm", name=f"Firm {n}", vat_id=f"DE{n}") for n in range(102)]
+    cli("sync", "--once")
+    systems.execute("erp", REJECT_ANGLE_BRACKETS)
+    for crm_id in ids[:101]:
+        systems.edit("crm", crm_id, name=f"Firm {crm_id} <old>")
+    first = cli("sync", "--once", code=1)
+    assert "dead 101" in first and "... and 96 more: syncline deadletters list" in first
+    systems.edit("crm", ids[101], name="Firm <new>")
+    out = cli("sync", "--once", code=1)
+    erp_id = systems.by_vat("erp")["DE101"][0]
+    (line,) = [line for line in out.splitlines() if "dead letter" in line]
+    assert line.endswith(f": update party {erp_id} in erp: name may not contain <"), out
+
+
 def test_audit_filters_by_field_link_and_time(setup: tuple[Cli, Systems]) -> None:
     cli, systems = setup
     crm_id = systems.create("crm", name="Alpha", vat_id="DE1")

@@ -23,6 +23,7 @@ from syncline.flows.registry import build_flow
 from syncline.flows.schedule import due_flows
 from syncline.load.suggester import FuzzySuggester
 from syncline.runtime import Runtime
+from syncline.store.outbox import list_jobs
 from syncline.sync import CycleReport, DeliveryReport, MapBusyError, SyncEngine
 
 MapOption = Annotated[
@@ -52,8 +53,9 @@ def _print_dead(engine: SyncEngine, map_name: str | None, count: int) -> None:
     """The reasons of the ``count`` dead letters a cycle or delivery of ``map_name`` (None:
     every map) just made, the newest, at most ``SHOWN_DEAD``: a record waiting for a person
     is named where it fails."""
-    letters = sorted(engine.dead_letters(map_name), key=lambda j: (j.updated_at, j.id))
-    for job in reversed(letters[-min(count, SHOWN_DEAD) :]):
+    with engine.store.begin() as conn:
+        letters = list_jobs(conn, "dead", map_name, min(count, SHOWN_DEAD), newest=True)
+    for job in letters:
         record = job.native_id or "(new)"
         console.print(
             f"  [red]dead letter {job.id}[/red]: {plain(job.op)} {plain(job.entity)} "

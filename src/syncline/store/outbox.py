@@ -425,8 +425,13 @@ def list_jobs(
     state: str | None = None,
     map_name: str | None = None,
     limit: int = 100,
+    *,
+    newest: bool = False,
 ) -> list[OutboxJob]:
-    query = select(outbox).order_by(outbox.c.id).limit(limit)
+    """Jobs in ``state`` of ``map_name`` (None: any), the first ``limit`` by id, or with
+    ``newest`` the last changed first."""
+    order = (outbox.c.updated_at.desc(), outbox.c.id.desc()) if newest else (outbox.c.id,)
+    query = select(outbox).order_by(*order).limit(limit)
     if state is not None:
         query = query.where(outbox.c.state == state)
     if map_name is not None:
