@@ -145,14 +145,23 @@ def test_conflicts_list_show_and_resolve(setup: tuple[Cli, Systems]) -> None:
     text = cli("conflicts", "show", str(item["id"]))
     assert "crm: 'Alpha GmbH'" in text and "erp: 'Alpha AG'" in text
     assert "conflicts" in cli("conflicts", "list")
+    other = systems.create("crm", name="Beta", vat_id="DE2")
+    cli("sync", "--once")
+    systems.edit("crm", other, name="Beta GmbH")
+    systems.edit("erp", systems.by_vat("erp")["DE2"][0], name="Beta AG")
+    cli("sync", "--once")
+    assert "showing 1 of 2; --limit 2 lists them all" in cli("conflicts", "list", "--limit", "1")
+    assert [c["id"] for c in cli.json("conflicts", "list", "--limit", "1")] == [item["id"]]
+    assert "showing" not in cli("conflicts", "list")
+    beta = [c["id"] for c in cli.json("conflicts", "list") if c["id"] != item["id"]]
     cli("conflicts", "resolve", str(item["id"]), code=2)  # neither --take nor --value
     out = cli("conflicts", "resolve", str(item["id"]), "--take", "erp")
     assert f"conflict {item['id']} resolved; 1 write(s) delivered" in out
     assert systems.rows("crm")[crm_id].name == "Alpha AG"
-    assert cli.json("conflicts", "list") == []
-    assert [c["resolved_by"] for c in cli.json("conflicts", "list", "--all")] == ["cli"]
+    assert [c["id"] for c in cli.json("conflicts", "list")] == beta
+    assert [c["resolved_by"] for c in cli.json("conflicts", "list", "--all")] == ["cli", None]
     cli("sync", "--once")
-    assert cli.json("conflicts", "list") == [], "resolved for good"
+    assert [c["id"] for c in cli.json("conflicts", "list")] == beta, "resolved for good"
 
 
 def test_deadletters_list_show_retry_with_payload_and_skip(
@@ -207,6 +216,12 @@ def test_sync_names_the_dead_letters_of_its_own_cycle_among_many_older_ones(
     erp_id = systems.by_vat("erp")["DE101"][0]
     (line,) = [line for line in out.splitlines() if "dead letter" in line]
     assert line.endswith(f": update party {erp_id} in erp: name may not contain <"), out
+    # the listing says when it is cut at its limit, and lists them all when asked
+    listed = cli("deadletters", "list")
+    assert "showing 100 of 102; --limit 102 lists them all" in listed
+    assert len(cli.json("deadletters", "list")) == 100
+    assert len(cli.json("deadletters", "list", "--limit", "102")) == 102
+    assert "showing" not in cli("deadletters", "list", "--limit", "102")
 
 
 def test_audit_filters_by_field_link_and_time(setup: tuple[Cli, Systems]) -> None:

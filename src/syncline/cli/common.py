@@ -114,5 +114,14 @@ def plain_cells(*values: object) -> list[Text]:
     return [Text(str(value)) for value in values]
 
 
+LimitOption = Annotated[int, typer.Option("--limit", min=1, help="List at most this many.")]
+
+
+def print_more(shown: int, total: int) -> None:
+    """Below a listing cut at its limit: how many there are, and how to see them."""
+    if total > shown:
+        console.print(f"showing {shown} of {total}; --limit {total} lists them all")
+
+
 def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"

@@ -11,15 +11,17 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    LimitOption,
     console,
     emit,
     fmt_time,
     open_runtime,
     plain,
     plain_cells,
+    print_more,
 )
 from syncline.cli.sync import engine_for
-from syncline.store.conflicts import get_conflict
+from syncline.store.conflicts import count_conflicts, get_conflict
 from syncline.sync.conflicts import UNSET
 
 conflicts_app = typer.Typer(help="Conflicts waiting for a person's decision.", no_args_is_help=True)
@@ -29,12 +31,14 @@ conflicts_app = typer.Typer(help="Conflicts waiting for a person's decision.", n
 def list_(
     map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    limit: LimitOption = 100,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Open conflicts (id, map, link, field, both values)."""
+    """Open conflicts (id, map, link, field, both values), oldest first."""
     with open_runtime(config) as runtime:
-        items = engine_for(runtime).conflicts(map_name, None if all_ else "open")
+        state = None if all_ else "open"
+        items = engine_for(runtime).conflicts(map_name, state, limit)
 
         def render() -> None:
             table = Table(title="conflicts")
@@ -46,6 +50,9 @@ def list_(
                     repr(c.value_b), c.state, fmt_time(c.created_at),
                 ))  # fmt: skip
             console.print(table)
+            if len(items) == limit:
+                with runtime.store.begin() as conn:
+                    print_more(limit, count_conflicts(conn, state, map_name))
 
         emit(items, as_json, render)
 

@@ -12,15 +12,17 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    LimitOption,
     console,
     emit,
     fmt_time,
     open_runtime,
     plain,
     plain_cells,
+    print_more,
 )
 from syncline.cli.sync import engine_for
-from syncline.store.outbox import get_job
+from syncline.store.outbox import count_jobs, get_job
 
 deadletters_app = typer.Typer(help="Writes rejected by a target system.", no_args_is_help=True)
 
@@ -28,12 +30,13 @@ deadletters_app = typer.Typer(help="Writes rejected by a target system.", no_arg
 @deadletters_app.command("list")
 def list_(
     map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
+    limit: LimitOption = 100,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Dead letters with the target system's own message."""
+    """Dead letters with the target system's own message, oldest first."""
     with open_runtime(config) as runtime:
-        jobs = engine_for(runtime).dead_letters(map_name)
+        jobs = engine_for(runtime).dead_letters(map_name, limit)
 
         def render() -> None:
             table = Table(title="dead letters")
@@ -45,6 +48,9 @@ def list_(
                     j.last_error or "", fmt_time(j.updated_at),
                 ))  # fmt: skip
             console.print(table)
+            if len(jobs) == limit:
+                with runtime.store.begin() as conn:
+                    print_more(limit, count_jobs(conn, ["dead"], map_name))
 
         emit(jobs, as_json, render)
 

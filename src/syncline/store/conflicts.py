@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from syncline.store.schema import conflicts
@@ -107,10 +107,23 @@ def list_conflicts(
     return [_item(r) for r in conn.execute(query).mappings()]
 
 
+def count_conflicts(
+    conn: Connection, state: str | None = "open", map_name: str | None = None
+) -> int:
+    """How many conflicts :func:`list_conflicts` would list without its limit."""
+    query = select(func.count()).select_from(conflicts)
+    if state is not None:
+        query = query.where(conflicts.c.state == state)
+    if map_name is not None:
+        query = query.where(conflicts.c.map_name == map_name)
+    return int(conn.execute(query).scalar_one())
+
+
 __all__ = [
     "DELETED_FIELD",
     "ConflictItem",
     "close_conflict",
+    "count_conflicts",
     "get_conflict",
     "list_conflicts",
     "open_conflict",

@@ -472,14 +472,14 @@ class SyncEngine:
             return get_link(conn, link_id)
 
     def conflicts(
-        self, map_name: str | None = None, state: str | None = "open"
+        self, map_name: str | None = None, state: str | None = "open", limit: int = 100
     ) -> list[ConflictItem]:
         with self.store.begin() as conn:
-            return list_conflicts(conn, state, map_name)
+            return list_conflicts(conn, state, map_name, limit)
 
-    def dead_letters(self, map_name: str | None = None) -> list[OutboxJob]:
+    def dead_letters(self, map_name: str | None = None, limit: int = 100) -> list[OutboxJob]:
         with self.store.begin() as conn:
-            return list_jobs(conn, "dead", map_name)
+            return list_jobs(conn, "dead", map_name, limit)
 
 
 def _stats(report: CycleReport) -> dict[str, Any]:
