@@ -6,7 +6,19 @@ from dataclasses import dataclass, field
 
 from syncline.store.outbox import NewJob
 from syncline.sync.planner import PlanStats
-from syncline.sync.worker import DeliveryReport
+
+
+@dataclass
+class DeliveryReport:
+    """Counts of one ``deliver`` call."""
+
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    replanned: int = 0
+    waiting: int = 0
+    recovered: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -45,4 +57,4 @@ class Plan:
     capture: CaptureReport
 
 
-__all__ = ["CaptureReport", "CycleReport", "Plan"]
+__all__ = ["CaptureReport", "CycleReport", "DeliveryReport", "Plan"]
