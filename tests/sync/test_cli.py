@@ -248,6 +248,25 @@ def test_audit_filters_by_field_link_and_time(setup: tuple[Cli, Systems]) -> Non
     assert "not an ISO date" in cli("audit", "--since", "yesterday", code=2)
 
 
+def test_audit_and_links_cut_at_limit_show_the_newest_and_say_how_many(
+    setup: tuple[Cli, Systems],
+) -> None:
+    cli, systems = setup
+    crm_id = systems.create("crm", name="Alpha", vat_id="DE1")
+    systems.create("crm", name="Beta", vat_id="DE2")
+    cli("sync", "--once")
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    cli("sync", "--once")
+    newest = cli.json("audit", "--limit", "1")
+    assert [(e["field"], e["new_value"]) for e in newest] == [("name", "Alpha GmbH")]
+    assert [e["reason"] for e in cli.json("audit", "--limit", "2")] == ["create", "sync"]
+    assert "showing 2 of 3; --limit 3 lists them all" in cli("audit", "--limit", "2")
+    assert "showing" not in cli("audit", "--limit", "3")
+    assert "showing 1 of 2; --limit 2 lists them all" in cli("links", "list", "--limit", "1")
+    assert "showing" not in cli("links", "list", "--map", "parties", "--state", "unlinked")
+    assert "--limit" in cli("links", "list", "--limit", "0", code=2)
+
+
 def test_worker_delivers_the_outbox_without_capturing(setup: tuple[Cli, Systems]) -> None:
     cli, systems = setup
     systems.create("crm", name="Alpha", vat_id="DE1")

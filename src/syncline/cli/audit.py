@@ -11,13 +11,16 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    LimitOption,
     console,
     emit,
     fmt_time,
     open_runtime,
     plain_cells,
+    print_more,
 )
 from syncline.cli.sync import engine_for
+from syncline.store.audit import count_events
 
 
 def _since(value: str | None) -> datetime | None:
@@ -37,14 +40,17 @@ def audit(  # noqa: PLR0917 - Typer options
         str | None, typer.Option("--since", help="From this UTC time (ISO 8601).")
     ] = None,
     map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 200,
+    limit: LimitOption = 200,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The audit trail: when, link, field, old and new value, source, reason, actor."""
+    """The audit trail, newest last: when, link, field, old and new value, source, reason, actor.
+
+    Lists the newest --limit events that pass the filters."""
+    since_at = _since(since)
     with open_runtime(config) as runtime:
         events = engine_for(runtime).audit(
-            link_id=link, field=field, since=_since(since), map_name=map_name, limit=limit
+            link_id=link, field=field, since=since_at, map_name=map_name, limit=limit, newest=True
         )
 
         def render() -> None:
@@ -58,6 +64,12 @@ def audit(  # noqa: PLR0917 - Typer options
                     e.target_system or "", e.reason, e.actor,
                 ))  # fmt: skip
             console.print(table)
+            if len(events) == limit:
+                with runtime.store.begin() as conn:
+                    total = count_events(
+                        conn, link_id=link, field=field, since=since_at, map_name=map_name
+                    )
+                    print_more(limit, total)
 
         emit(events, as_json, render)
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    LimitOption,
     console,
     emit,
     fmt_time,
@@ -97,7 +98,7 @@ def run(
 def items(
     name: Annotated[str, typer.Argument(help="The flow's name in syncline.yaml.")],
     state: Annotated[str | None, typer.Option("--state", help="Only items in this state.")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 100,
+    limit: LimitOption = 100,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:

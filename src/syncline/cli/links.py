@@ -10,14 +10,17 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    LimitOption,
     console,
     emit,
     fmt_time,
     open_runtime,
     plain,
     plain_cells,
+    print_more,
 )
 from syncline.cli.sync import engine_for
+from syncline.store.links import count_links
 from syncline.store.snapshots import load_snapshots
 
 links_app = typer.Typer(help="Links between records of two systems.", no_args_is_help=True)
@@ -27,7 +30,7 @@ links_app = typer.Typer(help="Links between records of two systems.", no_args_is
 def list_(
     map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
     state: Annotated[str | None, typer.Option("--state", help="active, unlinked, ...")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 100,
+    limit: LimitOption = 100,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -45,6 +48,9 @@ def list_(
                     _native(lk.id_b, lk.state), lk.origin, lk.state, fmt_time(lk.updated_at),
                 ))  # fmt: skip
             console.print(table)
+            if len(items) == limit:
+                with runtime.store.begin() as conn:
+                    print_more(limit, count_links(conn, map_name, state))
 
         emit(items, as_json, render)
 

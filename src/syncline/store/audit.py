@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from syncline.store.bulk import insert_rows
@@ -88,18 +88,15 @@ def _event(row: RowMapping) -> AuditEvent:
     return AuditEvent(**{k: row[k] for k in AuditEvent.__dataclass_fields__})
 
 
-def query_events(
-    conn: Connection,
+def _filtered(
+    query: Select[Any],
     *,
-    link_id: int | None = None,
-    field: str | None = None,
-    since: datetime | None = None,
-    map_name: str | None = None,
-    reason: str | None = None,
-    limit: int = 1000,
-) -> list[AuditEvent]:
-    """Audit events, newest last, filtered by link, field, time (UTC), map and reason."""
-    query = select(audit_events).order_by(audit_events.c.id).limit(limit)
+    link_id: int | None,
+    field: str | None,
+    since: datetime | None,
+    map_name: str | None,
+    reason: str | None,
+) -> Select[Any]:
     if link_id is not None:
         query = query.where(audit_events.c.link_id == link_id)
     if field is not None:
@@ -110,7 +107,46 @@ def query_events(
         query = query.where(audit_events.c.map_name == map_name)
     if reason is not None:
         query = query.where(audit_events.c.reason == reason)
-    return [_event(r) for r in conn.execute(query).mappings()]
+    return query
 
 
-__all__ = ["REASONS", "AuditEvent", "query_events", "record_events"]
+def query_events(
+    conn: Connection,
+    *,
+    link_id: int | None = None,
+    field: str | None = None,
+    since: datetime | None = None,
+    map_name: str | None = None,
+    reason: str | None = None,
+    limit: int = 1000,
+    newest: bool = False,
+) -> list[AuditEvent]:
+    """Audit events, oldest first, filtered by link, field, time (UTC), map and reason: the
+    first ``limit`` of them, or with ``newest`` the last ``limit`` (still oldest first)."""
+    order = audit_events.c.id.desc() if newest else audit_events.c.id
+    query = _filtered(
+        select(audit_events).order_by(order).limit(limit),
+        link_id=link_id, field=field, since=since, map_name=map_name, reason=reason,
+    )  # fmt: skip
+    events = [_event(r) for r in conn.execute(query).mappings()]
+    return events[::-1] if newest else events
+
+
+def count_events(
+    conn: Connection,
+    *,
+    link_id: int | None = None,
+    field: str | None = None,
+    since: datetime | None = None,
+    map_name: str | None = None,
+    reason: str | None = None,
+) -> int:
+    """How many audit events pass the same filters as :func:`query_events`."""
+    query = _filtered(
+        select(func.count()).select_from(audit_events),
+        link_id=link_id, field=field, since=since, map_name=map_name, reason=reason,
+    )  # fmt: skip
+    return int(conn.execute(query).scalar_one())
+
+
+__all__ = ["REASONS", "AuditEvent", "count_events", "query_events", "record_events"]

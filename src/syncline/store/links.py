@@ -179,8 +179,13 @@ def list_links(
     return [_link(r) for r in conn.execute(query).mappings()]
 
 
-def count_links(conn: Connection, map_name: str, state: str = "active") -> int:
-    query = select(func.count()).where(links.c.map_name == map_name, links.c.state == state)
+def count_links(conn: Connection, map_name: str | None, state: str | None = "active") -> int:
+    """How many links, optionally of one map and one state (``None``: any)."""
+    query = select(func.count()).select_from(links)
+    if map_name is not None:
+        query = query.where(links.c.map_name == map_name)
+    if state is not None:
+        query = query.where(links.c.state == state)
     return int(conn.execute(query).scalar_one())
 
 

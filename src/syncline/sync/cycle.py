@@ -454,12 +454,15 @@ class SyncEngine:
         since: datetime | None = None,
         map_name: str | None = None,
         limit: int = 1000,
+        newest: bool = False,
     ) -> list[AuditEvent]:
-        """Audit events, oldest first, filtered by link, field, time (UTC) and map."""
+        """Audit events, oldest first, filtered by link, field, time (UTC) and map: the first
+        ``limit`` of them, or with ``newest`` the last ``limit``."""
         with self.store.begin() as conn:
             return query_events(
-                conn, link_id=link_id, field=field, since=since, map_name=map_name, limit=limit
-            )
+                conn, link_id=link_id, field=field, since=since, map_name=map_name,
+                limit=limit, newest=newest,
+            )  # fmt: skip
 
     def links(
         self, map_name: str | None = None, state: str | None = None, limit: int = 100
