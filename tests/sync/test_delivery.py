@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import update
 
 from syncline.errors import RateLimitedError, TransientError
 from syncline.store import Store
 from syncline.store.circuits import load_circuits
 from syncline.store.outbox import OutboxJob, get_job, list_jobs
+from syncline.store.schema import outbox
 from syncline.sync import CircuitPolicy, SyncEngine
+from syncline.sync.worker import RetryPolicy
 from tests.sync.harness import FakeClock, Outage, Systems, engine
 
 REJECT_ANGLE_BRACKETS = (
@@ -117,6 +122,24 @@ def test_transient_errors_retry_with_exponential_backoff_and_jitter(
     assert sync.deliver("parties").delivered == 1
     assert systems.rows("erp")[erp_id].name == "Alpha GmbH"
     assert len(erp.writes) == 1, "written once"
+
+
+def test_backoff_never_waits_longer_than_its_cap_however_long_a_system_is_down(
+    store: Store, tmp_path: Path
+) -> None:
+    policy, rng = RetryPolicy(), random.Random(7)
+    waits = [policy.delay(attempts, rng) for attempts in range(2000) for _ in range(3)]
+    assert max(waits) <= policy.max_delay, "jitter does not push a wait past the cap"
+    assert min(waits[-300:]) >= policy.max_delay / 2, "capped waits stay near the cap"
+    systems, sync, clock, erp, crm_id, _ = _linked(store, tmp_path)
+    erp.write_failures = [TransientError("503 Service Unavailable", system="erp")]
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    sync.capture("parties")
+    with store.begin() as conn:  # as if the ERP had been failing for days
+        conn.execute(update(outbox).values(attempts=5000))
+    assert sync.deliver("parties").retried == 1
+    (job,) = _open(store)
+    assert 0 < (job.next_attempt_at - clock.now).total_seconds() <= policy.max_delay
 
 
 def test_rate_limited_waits_at_least_retry_after(store: Store, tmp_path: Path) -> None:

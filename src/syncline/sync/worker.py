@@ -60,8 +60,9 @@ class CheckedWrites(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff of transient failures: ``base * factor**attempts`` seconds, at most
-    ``max_delay``, scattered by +-``jitter`` (a fraction) so workers do not retry in step."""
+    """Backoff of transient failures: ``base * factor**attempts`` seconds scattered by
+    +-``jitter`` (a fraction) so workers do not retry in step, never more than ``max_delay``
+    (a job retried for days keeps waiting at most that long)."""
 
     base: float = 1.0
     factor: float = 2.0
@@ -69,8 +70,10 @@ class RetryPolicy:
     jitter: float = 0.5
 
     def delay(self, attempts: int, rng: random.Random) -> float:
-        raw = min(self.base * self.factor**attempts, self.max_delay)
-        return raw * rng.uniform(1 - self.jitter, 1 + self.jitter)
+        # Far past any cap by 64 steps; a bounded exponent cannot overflow however long a
+        # system stays down.
+        raw = min(self.base * self.factor ** min(attempts, 64), self.max_delay)
+        return min(raw * rng.uniform(1 - self.jitter, 1 + self.jitter), self.max_delay)
 
 
 class Worker(InDoubt):
