@@ -124,8 +124,10 @@ def _row(job: NewJob, key: str, now: datetime) -> dict[str, Any]:
 def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = None) -> list[int]:
     """Insert jobs whose idempotency key is new; returns the id of each (existing or new).
 
-    An update equal to one already delivered or superseded is new work all the same: its
-    records went back to earlier content (A -> B -> A). It gets a key derived from that job's.
+    A job equal to one superseded is new work all the same, and so is an update equal to one
+    already delivered: its record went back to earlier content (A -> B -> A) after that job was
+    replaced or sent. It gets a key derived from that job's. (A create or delete equal to one
+    delivered is the same work seen again, and is that job.)
     """
     if not jobs:
         return []
@@ -135,7 +137,7 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
     while again := {
         key: known[key][0]
         for job, key in zip(jobs, keys, strict=True)
-        if job.op == "update" and known.get(key, (0, "pending"))[1] in ("done", "superseded")
+        if _is_new_work(job, known.get(key, (0, "pending"))[1])
     }:
         keys = [_key_after(k, again[k]) if k in again else k for k in keys]
         known = _known_keys(conn, keys)
@@ -154,6 +156,12 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
         statement = insert(outbox).returning(outbox.c.idempotency_key, outbox.c.id)
         existing.update({str(k): int(i) for k, i in conn.execute(statement, rows)})
     return [existing[k] for k in keys]
+
+
+def _is_new_work(job: NewJob, state_of_same_key: str) -> bool:
+    return state_of_same_key == "superseded" or (
+        job.op == "update" and state_of_same_key == "done"
+    )
 
 
 def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> OutboxJob:
