@@ -184,6 +184,47 @@ def test_a_child_waits_for_its_parent_and_never_writes_a_dangling_reference(
     assert _erp_contacts(tables) == {"eva@alpha.de": erp_party}
 
 
+def test_a_child_follows_its_parent_when_the_parents_create_is_replaced_or_dead(
+    store: Store, tmp_path: Path
+) -> None:
+    cfg, tables, extra = _two_maps(tmp_path)
+    systems: Systems = extra["systems"]
+    clock = FakeClock()
+    sync = SyncEngine(store, cfg, tables, clock=clock, seed=1)
+    party = systems.create("crm", name="Alpha", vat_id="DE1")
+    _add_contact(tables, "crm", party, "eva@alpha.de")
+    sync.capture("parties")
+    sync.capture("contacts")  # waits on the party's create
+    systems.edit("crm", party, name="Alpha GmbH")
+    sync.capture("parties")  # a second create replaces the first before it is sent
+    clock.advance(2)
+    sync.run_all()
+    clock.advance(2)
+    sync.run_all()
+    assert _erp_contacts(tables) == {"eva@alpha.de": systems.by_vat("erp")["DE1"][0]}
+    # a parent whose create the ERP refused: the child waits on that dead letter, not spinning
+    party = systems.create("crm", name="Beta", vat_id="NO2")
+    _add_contact(tables, "crm", party, "ola@beta.no")
+    systems.execute("erp", "CREATE TRIGGER no_beta BEFORE INSERT ON parties "
+                    "WHEN NEW.name = 'Beta' BEGIN SELECT RAISE(ABORT, 'no Beta'); END")  # fmt: skip
+    clock.advance(60)
+    sync.run_all()
+    clock.advance(60)
+    sync.run_all()
+    with store.begin() as conn:
+        (dead,) = list_jobs(conn, "dead")
+        waiting = [j for j in list_jobs(conn, "pending") if j.map_name == "contacts"]
+    assert [j.depends_on for j in waiting] == [dead.id]
+    assert "ola@beta.no" not in _erp_contacts(tables)
+    systems.execute("erp", "DROP TRIGGER no_beta")
+    sync.retry_dead_letter(dead.id)
+    clock.advance(60)
+    sync.run_all()
+    clock.advance(60)
+    sync.run_all()
+    assert _erp_contacts(tables)["ola@beta.no"] == systems.by_vat("erp")["NO2"][0]
+
+
 def test_a_full_pass_syncs_parents_before_children(store: Store, tmp_path: Path) -> None:
     cfg, tables, extra = _two_maps(tmp_path)
     systems: Systems = extra["systems"]

@@ -23,6 +23,9 @@ from syncline.store.schema import outbox
 from syncline.store.types import utcnow
 
 OPEN_STATES = ("pending", "running")
+# A child job waits for its parent's create job while that is open or dead (an operator may
+# still retry it); in these states the wait is over.
+PARENT_OVER = ("done", "superseded", "skipped")
 
 
 @dataclass(frozen=True)
@@ -159,9 +162,7 @@ def enqueue(conn: Connection, jobs: Sequence[NewJob], now: datetime | None = Non
 
 
 def _is_new_work(job: NewJob, state_of_same_key: str) -> bool:
-    return state_of_same_key == "superseded" or (
-        job.op == "update" and state_of_same_key == "done"
-    )
+    return state_of_same_key == "superseded" or (job.op == "update" and state_of_same_key == "done")
 
 
 def add_running(conn: Connection, job: NewJob, key: str, worker: str, now: datetime) -> OutboxJob:
@@ -242,7 +243,9 @@ def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, 
 
 def _claimable(now: datetime, map_names: Sequence[str] | None, by_id: bool) -> Select[Any]:
     """Due pending jobs, oldest first, whose link has no running job and whose parent job (if
-    any) is done; ``by_id`` phrases "due" so that SQLite walks an index in id order."""
+    any) is over: done, or superseded or skipped (the worker then finds the parent's link, or
+    the create that replaced it, and waits for that); ``by_id`` phrases "due" so that SQLite
+    walks an index in id order."""
     running = alias(outbox, "running")
     parent = alias(outbox, "parent")
     due: Any = outbox.c.next_attempt_at <= now
@@ -261,7 +264,9 @@ def _claimable(now: datetime, map_names: Sequence[str] | None, by_id: bool) -> S
             ),
             or_(
                 outbox.c.depends_on.is_(None),
-                exists().where(and_(parent.c.id == outbox.c.depends_on, parent.c.state == "done")),
+                exists().where(
+                    and_(parent.c.id == outbox.c.depends_on, parent.c.state.in_(PARENT_OVER))
+                ),
             ),
         )
         .order_by(outbox.c.id)
@@ -428,6 +433,21 @@ def get_job(conn: Connection, job_id: int) -> OutboxJob | None:
     return _job(row) if row is not None else None
 
 
+def waited_creates(conn: Connection, link_ids: Sequence[int]) -> list[OutboxJob]:
+    """The create jobs of these links a child can wait for: pending, running or dead (a dead
+    letter may still be retried), newest first."""
+    query = (
+        select(outbox)
+        .where(
+            outbox.c.link_id.in_(list(link_ids)),
+            outbox.c.op == "create",
+            outbox.c.state.in_([*OPEN_STATES, "dead"]),
+        )
+        .order_by(outbox.c.id.desc())
+    )
+    return [_job(r) for r in conn.execute(query).mappings()]
+
+
 def list_jobs(
     conn: Connection,
     state: str | None = None,
@@ -466,6 +486,7 @@ def count_jobs(conn: Connection, states: Sequence[str], map_name: str | None = N
 
 __all__ = [
     "OPEN_STATES",
+    "PARENT_OVER",
     "NewJob",
     "OutboxJob",
     "add_running",
@@ -484,4 +505,5 @@ __all__ = [
     "reschedule",
     "revive",
     "supersede_pending",
+    "waited_creates",
 ]

@@ -37,9 +37,9 @@ from syncline.store.outbox import (
     claim,
     finish,
     mark_dead,
-    open_jobs_for_links,
     release,
     reschedule,
+    waited_creates,
 )
 from syncline.sync.circuit import Circuits
 from syncline.sync.context import Checkpoint, MapContext
@@ -74,6 +74,16 @@ class RetryPolicy:
         # system stays down.
         raw = min(self.base * self.factor ** min(attempts, 64), self.max_delay)
         return min(raw * rng.uniform(1 - self.jitter, 1 + self.jitter), self.max_delay)
+
+
+def unreadable_target(system: str, record: NativeRecord) -> str:
+    """The dead letter's message for a write whose target record could not be read again:
+    what it holds now is unknown, so it is not overwritten blindly."""
+    return (
+        f"not written: {record.entity} {record.native_id} in {system} cannot be read, so what "
+        f"it holds now is unknown ({record.problem}). Fix the record in {system}: the next "
+        "cycle reads it and merges it again; retry this job only to write it as planned"
+    )
 
 
 class Worker(InDoubt):
@@ -240,6 +250,10 @@ class Worker(InDoubt):
                     report.delivered += 1
                 elif result.version_conflict:
                     again = connector.read(ctx.entity, [str(job.native_id)])
+                    if again and again[0].problem is not None:
+                        mark_dead(conn, job.id, unreadable_target(connector.system, again[0]), now)
+                        report.dead += 1
+                        continue
                     self._replan(conn, ctx, target, job, again[0] if again else None)
                     report.replanned += 1
                 elif isinstance(result.error, PermanentError):
@@ -284,6 +298,9 @@ class Worker(InDoubt):
             op = WriteOp(job.op)
             if current is not None and op == WriteOp.UPDATE and job.base_version is not None:
                 now_there = current.get(str(job.native_id))
+                if now_there is not None and now_there.problem is not None:
+                    invalid.append((job, unreadable_target(job.target_system, now_there)))
+                    continue
                 if now_there is None or now_there.version != job.base_version:
                     stale.append((job, now_there))
                     continue
@@ -366,12 +383,10 @@ class Worker(InDoubt):
     def _wait_for_parent(
         self, conn: Connection, job: OutboxJob, parent_links: list[int], now: datetime
     ) -> None:
-        """A reference is not linked yet: wait for the parent's create (or a while)."""
-        depends_on = None
-        for link_id in parent_links:
-            for parent_job in open_jobs_for_links(conn, [link_id]).get(link_id, []):
-                if parent_job.op == "create":
-                    depends_on = parent_job.id
+        """A reference is not linked yet: wait for the parent's create (the newest one, which
+        may be a dead letter an operator can still retry), or a while when there is none."""
+        creates = waited_creates(conn, parent_links)
+        depends_on = creates[0].id if creates else None
         reschedule(
             conn,
             job.id,
