@@ -10,6 +10,7 @@ from sqlalchemy import insert, inspect, select
 
 from syncline.errors import StoreError
 from syncline.store import Store, map_status, mark_processed, pending_events, record_event
+from syncline.store.audit import query_events, record_events
 from syncline.store.schema import metadata, outbox, runs
 
 
@@ -49,6 +50,20 @@ def test_datetimes_come_back_timezone_aware_utc(store: Store) -> None:
         got = conn.execute(select(runs.c.started_at)).scalar_one()
     assert got == at
     assert got.tzinfo is not None and got.utcoffset() == timedelta(0)
+
+
+def test_plain_numbers_in_json_columns_come_back_as_stored(store: Store) -> None:
+    """SQLite gives a column declared JSON numeric affinity: a bare number is kept as one."""
+    values = [75, 80.5, 0, -3, "123", True, None, [1, "2"], {"minutes": 90}]
+    with store.begin() as conn:
+        record_events(
+            conn,
+            [{"reason": "sync", "field": "x", "old_value": v, "new_value": v} for v in values],
+        )
+    with store.begin() as conn:
+        events = query_events(conn, field="x")
+    assert [e.new_value for e in events] == values
+    assert [type(e.old_value) for e in events] == [type(v) for v in values]
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:

@@ -50,7 +50,15 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
-JSON_ARGS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+def _json_value(stored: Any) -> Any:
+    # A SQLite column declared JSON has numeric affinity: the text of a plain number (a
+    # probability, a count of minutes) comes back as that number, not as JSON text.
+    if isinstance(stored, int | float):
+        return stored
+    return orjson.loads(stored)
+
+
+JSON_ARGS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": _json_value}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
