@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from syncline.cli import audit, conflicts, deadletters, links, sync
 from syncline.cli.common import open_runtime
 from syncline.cli.sync import engine_for
+from syncline.errors import SynclineError
 from syncline.store import Store
 from tests.support.postgres import fresh_database
 from tests.support.sqltables import PARTY_COLUMNS
@@ -47,6 +48,12 @@ class Cli:
         result = self.runner.invoke(self.app, [*args, "--config", str(self.config)])
         assert result.exit_code == code, (result.output, result.exception)
         return result.output
+
+    def error(self, *args: str) -> str:
+        """The message of the error a command stops with (``main`` prints it, exit code 1)."""
+        result = self.runner.invoke(self.app, [*args, "--config", str(self.config)])
+        assert isinstance(result.exception, SynclineError), (result.output, result.exception)
+        return str(result.exception)
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "--json"))
@@ -162,6 +169,12 @@ def test_conflicts_list_show_and_resolve(setup: tuple[Cli, Systems]) -> None:
     assert [c["resolved_by"] for c in cli.json("conflicts", "list", "--all")] == ["cli", None]
     cli("sync", "--once")
     assert [c["id"] for c in cli.json("conflicts", "list")] == beta, "resolved for good"
+    refused = cli.error("conflicts", "resolve", str(beta[0]), "--value", '"  "')
+    assert "'  ' is not a valid name" in refused and "must not be blank" in refused
+    assert [c["id"] for c in cli.json("conflicts", "list")] == beta, "still open"
+    cli("conflicts", "resolve", str(beta[0]), "--value", "123")  # a name typed as a number
+    assert systems.by_vat("crm")["DE2"][1].name == systems.by_vat("erp")["DE2"][1].name == "123"
+    assert cli.json("audit", "--field", "name")[-1]["new_value"] == "123"
 
 
 def test_deadletters_list_show_retry_with_payload_and_skip(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from syncline.connectors.base import NativeRecord
 from syncline.errors import SynclineError
+from syncline.model import EntityValidationError
 from syncline.store.audit import record_events
 from syncline.store.conflicts import DELETED_FIELD, ConflictItem, close_conflict, get_conflict
 from syncline.store.links import Link, Side, forget_native_id, get_link, set_state
@@ -60,6 +62,7 @@ def resolve_conflict(
         chosen[side] = item.value_a if side == "a" else item.value_b
         chosen[other(side)] = planner.translate(shared, chosen[side], other(side))
     else:
+        value = _valid_value(ctx, item, snapshot_values(conn, link.id), value)
         chosen = {"a": value, "b": planner.translate(shared, value, "b")}
     close_conflict(conn, item.id, resolution=side or "value", value=chosen["a"], actor=actor)
     snapshot = load_snapshots(conn, [link.id])[link.id]
@@ -101,6 +104,32 @@ def resolve_conflict(
         snapshot.version(side or "a"),
     )
     planner.replan(link, side or "a", record, extra=decide)
+
+
+def snapshot_values(conn: Connection, link_id: int) -> dict[str, Any]:
+    """The canonical values side a last agreed on for a link (empty when it has none)."""
+    snapshot = load_snapshots(conn, [link_id]).get(link_id)
+    return dict((snapshot.seen("a") if snapshot else None) or {})
+
+
+def _valid_value(ctx: MapContext, item: ConflictItem, current: dict[str, Any], value: Any) -> Any:
+    """``value`` as the field's canonical form, checked by the entity's own validation, so a
+    decision never writes what both systems would refuse. A bare number or true/false typed
+    for a text field (a postcode, a code) is taken as its text."""
+    candidates = [value]
+    if isinstance(value, bool | int | float):
+        candidates.append(json.dumps(value))
+    problem: EntityValidationError | None = None
+    for candidate in candidates:
+        try:
+            parsed = ctx.model.parse({**current, item.field: candidate})
+        except EntityValidationError as exc:
+            if not any(f.split(".")[0] == item.field for f, _, _ in exc.problems):
+                return candidate  # the other agreed values are what fails: not this one
+            problem = problem or exc
+            continue
+        return parsed.canonical_values().get(item.field)
+    raise DecisionError(f"conflict {item.id}: {value!r} is not a valid {item.field}: {problem}")
 
 
 def _side(ctx: MapContext, take: str) -> Side:
