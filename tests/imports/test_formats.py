@@ -149,3 +149,34 @@ def test_xlsx_first_sheet_with_outlook_headers(tmp_path: Path) -> None:
     path = tmp_path / "contacts.xlsx"
     workbook.save(path)
     check(path)
+
+
+def test_vcard_21_quoted_printable_and_bare_types(tmp_path: Path) -> None:
+    path = tmp_path / "old-phone.vcf"
+    path.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        b"N;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen\r\n"
+        b"EMAIL;PREF;INTERNET:j@example.de\r\nTEL;WORK;VOICE:030 7654321\r\n"
+        b"TEL;CELL:0171 7654321\r\nEND:VCARD\r\n"
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\n"
+        b"N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=C3=96zt=C3=BCrk;Ay=C5=9Fe\r\n"
+        b"NOTE;ENCODING=QUOTED-PRINTABLE:line one=0D=0A=\r\nline two\r\n"
+        b"TITLE;ENCODING=QUOTED-PRINTABLE:Gesch=E4ftsf=FChrerin\r\n"
+        b"EMAIL;INTERNET:ayse@example.de\r\nEND:VCARD\r\n"
+    )
+    parsed = read_contacts(path)
+    assert parsed.rejected == []
+    juergen, ayse = (r.contact for r in parsed.rows)
+    assert (juergen.first_name, juergen.last_name) == ("Jürgen", "Müller")
+    assert (juergen.phone, juergen.mobile) == ("030 7654321", "0171 7654321")
+    assert (ayse.first_name, ayse.last_name, ayse.role) == ("Ayşe", "Öztürk", "Geschäftsführerin")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_mark_in_another_script(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "kontakty.csv"
+    rows = [f"Константин Александрович;Рождественский{n};k{n}@x.ru" for n in range(3)]
+    path.write_bytes("\r\n".join(["First Name;Last Name;E-mail", *rows]).encode(encoding))
+    parsed = read_contacts(path)
+    assert parsed.encoding == encoding
+    assert [r.contact.last_name for r in parsed.rows][-1] == "Рождественский2"

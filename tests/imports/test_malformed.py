@@ -48,6 +48,18 @@ CASES: dict[str, tuple[str, bytes, int | None, str]] = {
         2,
         "unknown text encoding: byte 0x81",
     ),
+    "mixed encodings": (
+        "contacts.csv",
+        HEADER.encode() + "Jürgen;Müller;j@example.de\n".encode() + b"Bj\xf6rn;Gro\xdf;b@x.de\n",
+        3,
+        "mixed encodings: line 3 is not valid UTF-8 (byte 0xF6) while line 2 is UTF-8",
+    ),
+    "column without header": (
+        "contacts.csv",
+        b"First Name;;Last Name\nHans;Meier-Extra;Meier\n",
+        2,
+        "column 2 has no header but holds a value ('Meier-Extra')",
+    ),
     "binary garbage": (
         "contacts.csv",
         bytes(range(256)) * 4,

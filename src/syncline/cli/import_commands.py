@@ -127,8 +127,23 @@ def print_import_summary(report: ImportReport) -> None:
             f"contacts not tied to their company: {plain(report.companies.off)}", highlight=False
         )
     print_company_ties(report.companies, dry_run=report.dry_run)
+    if report.unread_sheets:
+        console.print(
+            f"sheets not read (only one sheet is imported; give --sheet NAME for another): "
+            f"{plain(', '.join(report.unread_sheets))}",
+            highlight=False,
+        )
     if report.blank_lines:
         console.print(f"blank rows skipped: {len(report.blank_lines)}", highlight=False)
+    for kept in report.kept_values[:20]:
+        console.print(
+            f"  line {kept.line} is the contact of line {kept.earlier_line} but differs in "
+            f"{plain(kept.field)}: kept {plain(repr(kept.kept))}, "
+            f"not taken {plain(repr(kept.dropped))}",
+            highlight=False,
+        )
+    if len(report.kept_values) > 20:
+        console.print(f"  ... and {len(report.kept_values) - 20} more differences", highlight=False)
     for row in sorted(report.rejected, key=lambda r: r.line)[:20]:
         console.print(f"  [yellow]line {row.line}[/yellow]: {plain(row.reason)}", highlight=False)
     if len(report.rejected) > 20:
@@ -139,6 +154,17 @@ def print_import_summary(report: ImportReport) -> None:
         console.print(
             f"possible duplicates written to {plain(report.review_file)}: fill in the decision "
             f"column, then run: syncline import review {plain(report.review_file)}",
+            highlight=False,
+        )
+    if report.kept_decisions:
+        console.print(
+            f"{report.kept_decisions} decision(s) entered in the review file before were kept; "
+            f"they are not applied yet: syncline import review {plain(report.review_file or '')}",
+            highlight=False,
+        )
+    for removed in report.removed_files:
+        console.print(
+            f"removed {plain(removed)} of an earlier run: nothing in it is open any more",
             highlight=False,
         )
 
@@ -166,6 +192,9 @@ def contacts(  # noqa: PLR0917 - Typer options
         float | None, typer.Option("--review", min=0, max=1, help="Review from this score.")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and count only.")] = False,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX: the sheet to read (default: first).")
+    ] = None,
     no_company_link: NoCompanyLink = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     config: ConfigOption = None,
@@ -201,10 +230,15 @@ def contacts(  # noqa: PLR0917 - Typer options
                     review_path=review_file,
                     rejects_path=rejects_file,
                     dry_run=dry_run,
+                    sheet=sheet,
                 )
         except ImportFileError as exc:
             raise _fail(exc) from None
-        data = {**report.__dict__, "rejected": [r.__dict__ for r in report.rejected]}
+        data = {
+            **report.__dict__,
+            "rejected": [r.__dict__ for r in report.rejected],
+            "kept_values": [k.__dict__ for k in report.kept_values],
+        }
         emit(data, as_json, lambda: print_import_summary(report))
         if report.rejected:
             raise typer.Exit(1)

@@ -11,7 +11,7 @@ parties; ``ContactImport(..., company_link=False)`` turns that off.
 from __future__ import annotations
 
 from syncline.imports.companies import CompanyTies
-from syncline.imports.decisions import ReviewApplier, ReviewOutcome
+from syncline.imports.decisions import ReviewApplier, ReviewOutcome, open_import_groups
 from syncline.imports.errors import ImportFileError
 from syncline.imports.rows import ImportRow, ParsedFile, RejectedRow, read_contacts
 from syncline.imports.runner import ContactImport, ImportReport
@@ -28,5 +28,6 @@ __all__ = [
     "ReviewApplier",
     "ReviewOutcome",
     "import_map",
+    "open_import_groups",
     "read_contacts",
 ]

@@ -2,10 +2,12 @@
 
 Each decided group is looked up in the review queue by its key (the row's fingerprint), so
 the values created are the ones validated at import time, whatever else was edited in the
-file. Creates and skips are applied before merges, so that ``merge line:N`` finds row N
-created when both are decided in the same file. Applying a file again changes nothing:
-decided groups are skipped. Contacts created or merged are tied to the party of their
-company as at import time (:mod:`.companies`).
+file. Creates and skips are applied before merges, and a merge into a row of the file waits
+until that row is in the target, so that ``merge line:N`` works when row N is decided
+``create`` or merged itself in the same file (a chain). Applying a file again changes
+nothing: decided groups are skipped. A group decided twice, differently, is an error and
+nothing is applied for it. Contacts created or merged are tied to the party of their company
+as at import time (:mod:`.companies`).
 """
 
 from __future__ import annotations
@@ -51,12 +53,43 @@ class ReviewOutcome:
 
 
 def _candidate(items: list[ReviewItem], ref: str) -> ReviewItem | None:
-    wanted = ref.strip()
-    for item in items:
-        known = str(item.details.get("ref", f"{item.right_system}:{item.right_id}"))
-        if wanted in (known, item.right_id) or known.endswith(f":{wanted}"):
-            return item
+    """The candidate ``ref`` names: as written, else in any case (``LINE:3`` is ``line:3``)."""
+    for fold in (str, str.casefold):
+        wanted = fold(ref.strip())
+        for item in items:
+            known = fold(str(item.details.get("ref", f"{item.right_system}:{item.right_id}")))
+            if wanted in (known, fold(item.right_id)) or known.endswith(f":{wanted}"):
+                return item
     return None
+
+
+def _said(decision: GroupDecision) -> str:
+    return f"merge {decision.ref}" if decision.action == "merge" else decision.action
+
+
+def one_per_group(
+    decisions: list[GroupDecision], problems: list[tuple[int, str]]
+) -> list[GroupDecision]:
+    """The decisions with each group once; a group decided twice, differently, is dropped
+    with a problem naming both lines (the same decision twice counts once)."""
+    by_group: dict[str, list[GroupDecision]] = {}
+    for decision in decisions:
+        by_group.setdefault(decision.key, []).append(decision)
+    kept: list[GroupDecision] = []
+    for key, found in by_group.items():
+        said = {(d.action, (d.ref or "").casefold()) for d in found}
+        if len(said) == 1:
+            kept.append(found[0])
+            continue
+        lines = " and ".join(f"line {d.file_line} {_said(d)!r}" for d in found)
+        problems.append(
+            (
+                found[0].file_line,
+                f"group {key} is decided more than once, differently ({lines}); nothing was "
+                "applied for it: keep one decision and apply the file again",
+            )
+        )
+    return kept
 
 
 def _first(values: Any) -> str:
@@ -109,12 +142,42 @@ def review_groups(store: Store, map_name: str) -> list[ReviewGroup]:
     return result
 
 
+def open_import_groups(conn: Connection) -> dict[str, dict[str, int]]:
+    """Rows of imported files waiting for a decision: target system -> file name -> rows (one
+    review group each), for ``syncline status``."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for item in list_reviews(conn, kind=KIND, state="open", limit=1_000_000):
+        system = item.map_name.split(":", 1)[-1]
+        file = str(item.details.get("file", "?"))
+        groups.setdefault((system, file), set()).add(str(item.group_key))
+    found: dict[str, dict[str, int]] = {}
+    for (system, file), keys in sorted(groups.items()):
+        found.setdefault(system, {})[file] = len(keys)
+    return found
+
+
 def _items(conn: Connection, key: str, state: str | None) -> list[ReviewItem]:
     """The items of a review-file group: ``MAP/GROUP`` (a load) or a row's fingerprint."""
     if "/" in key:
         map_name, group = key.split("/", 1)
         return list_reviews(conn, map_name=map_name, group_key=group, state=state)
     return list_reviews(conn, kind=KIND, group_key=key, state=state)
+
+
+def _not_there(decision: GroupDecision, target: list[ReviewItem]) -> str:
+    """Why the row a merge names is not in the target: ``target`` are its review items."""
+    ref = decision.ref
+    if any(i.state == "open" for i in target):
+        return (
+            f"{ref} is not decided yet, so it is not imported: decide it (create, or merge) "
+            "in this file or the review queue, then apply the file again"
+        )
+    if target and all(i.decision == "skip" for i in target):
+        return (
+            f"{ref} was skipped (decided 'skip'), so there is nothing to merge into: decide "
+            "this row 'create' or 'skip', or merge it into another candidate"
+        )
+    return f"{ref} is not imported (it was rejected, or its file not imported): import it first"
 
 
 class ReviewApplier:
@@ -146,8 +209,10 @@ class ReviewApplier:
     def apply(self, path: Path) -> ReviewOutcome:
         decisions, problems, groups = read_review_file(path)
         outcome = ReviewOutcome(problems=list(problems))
+        decisions = one_per_group(decisions, outcome.problems)
         self._linkers.clear()
         order = sorted(decisions, key=lambda d: (d.action == "merge", d.file_line))
+        waiting: list[GroupDecision] = []
         for decision in order:
             with self.store.begin() as conn:
                 items = _items(conn, decision.key, None)
@@ -159,10 +224,35 @@ class ReviewApplier:
             if all(i.state == "decided" for i in items):
                 outcome.already_decided += 1
                 continue
-            self._apply(decision, items, path.name, outcome)
+            if not self._apply(decision, items, path.name, outcome):
+                waiting.append(decision)
+        self._apply_waiting(waiting, path.name, outcome)
+        outcome.problems.sort(key=lambda p: p[0])
         with self.store.begin() as conn:
             outcome.undecided = sum(1 for key in groups if _items(conn, key, "open"))
         return outcome
+
+    def _apply_waiting(
+        self, waiting: list[GroupDecision], source: str, outcome: ReviewOutcome
+    ) -> None:
+        """Merges into rows of the file that were not in the target yet: again, as long as
+        one of them goes through (a chain); the rest are problems saying why."""
+        while waiting:
+            still: list[GroupDecision] = []
+            for decision in waiting:
+                with self.store.begin() as conn:
+                    items = _items(conn, decision.key, None)
+                if not self._apply(decision, items, source, outcome):
+                    still.append(decision)
+            if len(still) == len(waiting):
+                break
+            waiting = still
+        for decision in waiting:
+            with self.store.begin() as conn:
+                items = _items(conn, decision.key, None)
+                chosen = _candidate(items, decision.ref or "")
+                target = _items(conn, chosen.right_id, None) if chosen is not None else []
+            outcome.problems.append((decision.file_line, _not_there(decision, target)))
 
     def _record(self, decision: GroupDecision, items: list[ReviewItem], out: ReviewOutcome) -> None:
         """An initial-load group: store the decision; the next load links, creates or skips."""
@@ -185,11 +275,13 @@ class ReviewApplier:
 
     def _apply(
         self, decision: GroupDecision, items: list[ReviewItem], source: str, out: ReviewOutcome
-    ) -> None:
+    ) -> bool:
+        """Apply ``decision``; False when it merges into a row of the file that is not in the
+        target (yet)."""
         first = items[0]
         if first.kind != KIND:
             self._record(decision, items, out)
-            return
+            return True
         system = first.map_name.split(":", 1)[1]
         connector = self.connector_for(system)
         companies = self._linker(connector, out.companies)
@@ -198,50 +290,52 @@ class ReviewApplier:
         if decision.action == "skip":
             self._decide(first, "skip")
             out.skipped += 1
-            return
+            return True
         if decision.action == "create":
             created, refused = writer.create([row])
             if refused:
                 out.problems.append((decision.file_line, refused[0].reason))
-                return
+                return True
             self._decide(first, "create")
             out.created += created
-            return
+            return True
         chosen = _candidate(items, decision.ref or "")
         if chosen is None:
             listed = ", ".join(str(i.details.get("ref", i.right_id)) for i in items)
             out.problems.append(
                 (decision.file_line, f"{decision.ref!r} is not a candidate of this row ({listed})")
             )
-            return
+            return True
         native_id = chosen.right_id
         if chosen.right_system == "file":
             with self.store.begin() as conn:
                 found = links_by_native_ids(conn, first.map_name, "a", [chosen.right_id])
             target = next((lk.id_b for lk in found.get(chosen.right_id, []) if lk.id_b), None)
             if target is None:
-                out.problems.append(
-                    (
-                        decision.file_line,
-                        f"{chosen.details.get('ref')} is not imported yet: decide it first",
-                    )
-                )
-                return
+                return False
             native_id = target
         records = connector.read(ENTITY, [native_id])
         if not records:
             out.problems.append((decision.file_line, f"{system} {native_id} does not exist"))
-            return
+            return True
         error = writer.merge(row, records[0])
         if error is not None:
             out.problems.append((decision.file_line, error))
-            return
+            return True
         self._decide(chosen, "merge")
         out.merged += 1
+        return True
 
     def _decide(self, item: ReviewItem, decision: str) -> None:
         with self.store.begin() as conn:
             decide(conn, item.id, decision, self.actor)
 
 
-__all__ = ["ReviewApplier", "ReviewOutcome", "record_label", "review_groups"]
+__all__ = [
+    "ReviewApplier",
+    "ReviewOutcome",
+    "one_per_group",
+    "open_import_groups",
+    "record_label",
+    "review_groups",
+]

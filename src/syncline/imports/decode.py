@@ -3,7 +3,10 @@
 Order: a byte-order mark (UTF-8, UTF-16 LE/BE) wins; UTF-16 without a mark is recognised by
 its zero bytes; then strict UTF-8; then Windows-1252 (what Excel and Outlook write on
 Western European Windows). A file that is none of these, or that holds binary data, is an
-:class:`~syncline.imports.errors.ImportFileError` naming the line.
+:class:`~syncline.imports.errors.ImportFileError` naming the line. So is a file of *mixed*
+encodings (lines in UTF-8 and lines that are not): read as Windows-1252 its UTF-8 letters
+would become mojibake (``JÃ¼rgen``), read line by line the encoding of each odd line would
+be a guess, so it stops and names the first line that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -36,14 +39,17 @@ def _line_of(data: bytes, position: int, width: int = 1) -> int:
 
 
 def _utf16_without_bom(sample: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when every second byte of the sample is zero (plain ASCII text)."""
+    """``utf-16-le``/``-be`` when zero bytes stand only at odd (even) positions and often
+    there: the ASCII letters, digits and delimiters of UTF-16 text. Text in another script
+    (Cyrillic, Greek) has no zero bytes in its own letters, so a quarter is enough; binary
+    data has zeros at both positions (and its control characters are refused later)."""
     if len(sample) < 4:
         return None
     even = sample[0::2].count(0) / max(1, len(sample[0::2]))
     odd = sample[1::2].count(0) / max(1, len(sample[1::2]))
-    if odd > 0.6 and even < 0.1:
+    if odd > 0.25 and even < 0.02:
         return "utf-16-le"
-    if even > 0.6 and odd < 0.1:
+    if even > 0.25 and odd < 0.02:
         return "utf-16-be"
     return None
 
@@ -95,7 +101,8 @@ def decode_text(data: bytes, file: str, encoding: str | None = None) -> DecodedT
     try:
         text = data.decode("utf-8")
         encoding_used = "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as utf8_error:
+        _refuse_mixed(data, file, utf8_error.start)
         try:
             text = data.decode("cp1252")
             encoding_used = "cp1252"
@@ -108,6 +115,26 @@ def decode_text(data: bytes, file: str, encoding: str | None = None) -> DecodedT
             ) from None
     _check_text(text, file)
     return DecodedText(text, encoding_used)
+
+
+def _refuse_mixed(data: bytes, file: str, bad: int) -> None:
+    """Raise when ``data``, not valid UTF-8 at byte ``bad``, holds valid UTF-8 letters (bytes
+    above ASCII) elsewhere: then it is a file of mixed encodings, not Windows-1252."""
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        odd = _line_of(data, bad)
+        raise ImportFileError(
+            file,
+            odd,
+            f"mixed encodings: line {odd} is not valid UTF-8 (byte 0x{data[bad]:02X}) while "
+            f"line {number} is UTF-8; save the file again as UTF-8 (fix line {odd}), or give "
+            "--encoding if the whole file is in one encoding (e.g. --encoding cp1252)",
+        )
 
 
 def _strict(data: bytes, file: str, encoding: str) -> DecodedText:

@@ -6,18 +6,23 @@ file) with their scores. A person writes the decision into the ``decision`` cell
 first row: ``merge SYSTEM:ID`` (or ``merge line:N``), ``create`` or ``skip``. Empty: undecided.
 
 Rejects files list every rejected row with its line, the reason and its original cells.
+
+Values that a spreadsheet app would take for a formula are written escaped
+(:mod:`.formulas`); reading a CSV file takes the escape off again.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from syncline.imports.errors import ImportFileError
+from syncline.imports.formulas import FORMULA_STARTS, escape_formula
 from syncline.imports.rows import RejectedRow
-from syncline.imports.tabular import read_csv, read_xlsx
+from syncline.imports.tabular import SourceTable, read_csv, read_xlsx
 
 VALUE_COLUMNS = ("first_name", "last_name", "company", "email", "phone", "mobile", "role", "city")
 COLUMNS = ("group", "line", "candidate", "score", "decision", *VALUE_COLUMNS)
@@ -62,11 +67,11 @@ class GroupDecision:
     ref: str | None
 
 
-def _rows(groups: list[ReviewGroup]) -> list[list[str]]:
+def _rows(groups: list[ReviewGroup], decisions: Mapping[str, str]) -> list[list[str]]:
     rows: list[list[str]] = []
     for group in groups:
         rows.append(
-            [group.key, str(group.line), SUBJECT, "", ""]
+            [group.key, str(group.line), SUBJECT, "", decisions.get(group.key, "")]
             + [group.label.get(c, "") for c in VALUE_COLUMNS]
         )
         rows.extend(
@@ -77,18 +82,22 @@ def _rows(groups: list[ReviewGroup]) -> list[list[str]]:
     return rows
 
 
-def write_review_file(path: Path, groups: list[ReviewGroup]) -> None:
-    """Write ``groups`` as CSV (UTF-8 with BOM, for Excel) or XLSX, by the file's suffix."""
+def write_review_file(
+    path: Path, groups: list[ReviewGroup], decisions: Mapping[str, str] | None = None
+) -> None:
+    """Write ``groups`` as CSV (UTF-8 with BOM, for Excel) or XLSX, by the file's suffix;
+    ``decisions`` (group key -> text) fill the decision cells, as entered before."""
+    rows = _rows(groups, decisions or {})
     if path.suffix.lower() == ".xlsx":
-        _write_xlsx(path, groups)
+        _write_xlsx(path, groups, rows)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        writer.writerows(_rows(groups))
+        writer.writerows([escape_formula(c) for c in row] for row in rows)
 
 
-def _write_xlsx(path: Path, groups: list[ReviewGroup]) -> None:
+def _write_xlsx(path: Path, groups: list[ReviewGroup], rows: list[list[str]]) -> None:
     from openpyxl import Workbook  # noqa: PLC0415 - only XLSX files need it
     from openpyxl.styles import Font, PatternFill  # noqa: PLC0415
 
@@ -102,12 +111,14 @@ def _write_xlsx(path: Path, groups: list[ReviewGroup]) -> None:
     shades = (PatternFill("solid", fgColor="F2F2F2"), PatternFill("solid", fgColor="FFFFFF"))
     decision = PatternFill("solid", fgColor="FFF2CC")
     keys = [g.key for g in groups]
-    for row in _rows(groups):
+    for row in rows:
         sheet.append(row)
         number = sheet.max_row
         shade = shades[keys.index(row[0]) % 2]
         for cell in sheet[number]:
             cell.fill = shade
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type, cell.quotePrefix = "s", True  # text, never a formula
         if row[2] == SUBJECT:
             sheet.cell(number, COLUMNS.index("decision") + 1).fill = decision
             sheet.cell(number, COLUMNS.index("candidate") + 1).font = Font(bold=True)
@@ -139,11 +150,8 @@ def parse_decision(text: str) -> tuple[str, str | None] | None:
     raise ValueError(f"unknown decision {value!r}: write 'merge ID', 'create' or 'skip'")
 
 
-def read_review_file(
-    path: Path,
-) -> tuple[list[GroupDecision], list[tuple[int, str]], set[str]]:
-    """Decisions of a review file, problems as ``(line, message)`` (unknown decisions), and
-    the keys of every group in the file."""
+def _review_table(path: Path) -> tuple[SourceTable, dict[str, int]]:
+    """The table of a review file and the index of its group, candidate and decision columns."""
     table = read_xlsx(path) if path.suffix.lower() == ".xlsx" else read_csv(path)
     header = [h.strip().casefold() for h in table.header]
     missing = [c for c in ("group", "candidate", "decision") if c not in header]
@@ -153,7 +161,26 @@ def read_review_file(
             table.header_line,
             f"not a syncline review file: no column(s) {', '.join(missing)}",
         )
-    at = {name: header.index(name) for name in ("group", "candidate", "decision")}
+    return table, {name: header.index(name) for name in ("group", "candidate", "decision")}
+
+
+def entered_decisions(path: Path) -> dict[str, str]:
+    """Every group of a review file with the text of its decision cell ("" when undecided),
+    as a person entered it."""
+    table, at = _review_table(path)
+    return {
+        row.cells[at["group"]].strip(): " ".join(row.cells[at["decision"]].split())
+        for row in table.rows
+        if row.cells[at["candidate"]].strip() == SUBJECT and row.cells[at["group"]].strip()
+    }
+
+
+def read_review_file(
+    path: Path,
+) -> tuple[list[GroupDecision], list[tuple[int, str]], set[str]]:
+    """Decisions of a review file, problems as ``(line, message)`` (unknown decisions), and
+    the keys of every group in the file."""
+    table, at = _review_table(path)
     decisions: list[GroupDecision] = []
     problems: list[tuple[int, str]] = []
     groups: set[str] = set()
@@ -180,9 +207,9 @@ def write_rejects(path: Path, header: list[str], rejected: list[RejectedRow]) ->
     """The rejected rows: line, reason, then the row's original cells under its header."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["line", "reason", *header])
+        writer.writerow(["line", "reason", *(escape_formula(h) for h in header)])
         for row in sorted(rejected, key=lambda r: r.line):
-            writer.writerow([row.line, row.reason, *row.raw])
+            writer.writerow([escape_formula(c) for c in (str(row.line), row.reason, *row.raw)])
 
 
 __all__ = [
@@ -191,6 +218,7 @@ __all__ = [
     "GroupDecision",
     "ReviewCandidate",
     "ReviewGroup",
+    "entered_decisions",
     "parse_decision",
     "read_review_file",
     "write_rejects",

@@ -140,6 +140,7 @@ class ParsedFile:
     ignored_columns: list[str] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)
     encoding: str = ""
+    unread_sheets: list[str] = field(default_factory=list)
 
 
 def _email(value: str) -> str:
@@ -211,8 +212,8 @@ def validate(raw: RawRow) -> ImportRow | RejectedRow:
     )
 
 
-def _table_rows(path: Path, kind: str, encoding: str | None) -> ParsedFile:
-    table = read_xlsx(path) if kind == "xlsx" else read_csv(path, encoding=encoding)
+def _table_rows(path: Path, kind: str, encoding: str | None, sheet: str | None) -> ParsedFile:
+    table = read_xlsx(path, sheet) if kind == "xlsx" else read_csv(path, encoding=encoding)
     columns, ignored = map_headers(table.header)
     if not {f for f, _ in columns.values()} & IDENTIFYING:
         shown = ", ".join(repr(h) for h in table.header[:6])
@@ -225,6 +226,7 @@ def _table_rows(path: Path, kind: str, encoding: str | None) -> ParsedFile:
     parsed = ParsedFile(table.file, kind, table.header, ignored_columns=ignored)
     parsed.blank_lines = table.blank_lines
     parsed.encoding = table.encoding
+    parsed.unread_sheets = table.unread_sheets
     for row in table.rows:
         single, multi = row_fields(row.cells, columns)
         result = validate(RawRow(row.line, single, multi, row.cells))
@@ -250,9 +252,10 @@ def file_kind(path: Path) -> str:
 
 
 def read_contacts(
-    path: Path, *, kind: str | None = None, encoding: str | None = None
+    path: Path, *, kind: str | None = None, encoding: str | None = None, sheet: str | None = None
 ) -> ParsedFile:
-    """Read and validate a contact file of ``kind`` (default: from its name).
+    """Read and validate a contact file of ``kind`` (default: from its name); of a workbook
+    the first sheet, or ``sheet``.
 
     Raises :class:`ImportFileError` when the file as a whole is unusable; nothing is written
     anywhere before this has succeeded.
@@ -260,8 +263,10 @@ def read_contacts(
     if not path.is_file():
         raise ImportFileError(str(path), None, "no such file")
     kind = kind or file_kind(path)
+    if sheet is not None and kind != "xlsx":
+        raise ImportFileError(str(path), None, "--sheet is for XLSX workbooks only")
     if kind != "vcard":
-        return _table_rows(path, kind, encoding)
+        return _table_rows(path, kind, encoding, sheet)
     cards, used = read_vcards(path, encoding=encoding)
     parsed = ParsedFile(str(path), kind, ["vcard"], encoding=used)
     for card in cards:

@@ -2,7 +2,12 @@
 
 A table is a header and rows, each row with the line (CSV) or sheet row (XLSX) it came from,
 so that every message can point at it. A row whose number of fields differs from the header
-(a *ragged* row) makes the whole file unusable: its columns cannot be trusted.
+(a *ragged* row) makes the whole file unusable: its columns cannot be trusted. So does a value
+in a column without a header (an empty header cell, a header merged across several cells, a
+value to the right of the last header): what it is cannot be known, and it must not be lost.
+
+A workbook is read from its first sheet (or the one named); the other sheets that hold values
+are listed, so that none is left out in silence.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 from syncline.imports.decode import decode_text
 from syncline.imports.errors import ImportFileError
+from syncline.imports.formulas import unescape_formula
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -40,6 +46,8 @@ class SourceTable:
     encoding: str = ""
     delimiter: str = ""
     blank_lines: list[int] = field(default_factory=list)
+    sheet: str = ""
+    unread_sheets: list[str] = field(default_factory=list)
 
 
 def _records(
@@ -108,6 +116,29 @@ def _table(
     return SourceTable(file, header, header_row.line, body, encoding, delimiter, blank)
 
 
+def headerless_value(table: SourceTable) -> tuple[int, SourceRow] | None:
+    """The first column (index) without a header that holds a value, with the row holding it."""
+    blank = [i for i, h in enumerate(table.header) if not h]
+    for row in table.rows if blank else ():
+        for index in blank:
+            if index < len(row.cells) and row.cells[index].strip():
+                return index, row
+    return None
+
+
+def _refuse_headerless(table: SourceTable, column: str, hint: str = "") -> None:
+    found = headerless_value(table)
+    if found is None:
+        return
+    index, row = found
+    raise ImportFileError(
+        table.file,
+        row.line,
+        f"column {column} has no header but holds a value ({row.cells[index].strip()[:40]!r})"
+        f"{hint}; give every used column a header (or delete the column) and import again",
+    )
+
+
 def read_csv(
     path: Path, *, encoding: str | None = None, delimiter: str | None = None
 ) -> SourceTable:
@@ -115,7 +146,14 @@ def read_csv(
     file = str(path)
     decoded = decode_text(path.read_bytes(), file, encoding)
     chosen = delimiter or sniff_delimiter(decoded.text, file)
-    return _table(file, _records(decoded.text, chosen, file), decoded.encoding, chosen)
+    records = [
+        SourceRow(r.line, [unescape_formula(c) for c in r.cells])
+        for r in _records(decoded.text, chosen, file)
+    ]
+    table = _table(file, records, decoded.encoding, chosen)
+    found = headerless_value(table)
+    _refuse_headerless(table, str(found[0] + 1) if found else "")
+    return table
 
 
 def _cell(value: Any) -> str:
@@ -128,9 +166,59 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path) -> SourceTable:
-    """Read the first sheet of an XLSX workbook; the first non-empty row is the header."""
+def _sheet_rows(sheet: Any) -> list[SourceRow]:
+    """A sheet's rows as text, padded to one width."""
+    rows = [
+        SourceRow(number, [_cell(v) for v in values])
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+    ]
+    width = max((len(r.cells) for r in rows), default=0)
+    return [SourceRow(r.line, r.cells + [""] * (width - len(r.cells))) for r in rows]
+
+
+def _holds_values(sheet: Any) -> bool:
+    return any(
+        v is not None and str(v).strip() for values in sheet.iter_rows(values_only=True)
+        for v in values
+    )  # fmt: skip
+
+
+def _chosen_sheet(workbook: Any, file: str, name: str | None) -> tuple[Any, list[str]]:
+    """The sheet to read (``name``, else the first) and the names of the other sheets that
+    hold values."""
+    names = [ws.title for ws in workbook.worksheets]
+    if name is not None and name not in names:
+        raise ImportFileError(
+            file, None, f"no sheet {name!r} in the workbook; its sheets: {', '.join(names)}"
+        )
+    chosen = workbook[name] if name is not None else workbook.worksheets[0]
+    others = [
+        ws.title for ws in workbook.worksheets if ws.title != chosen.title and _holds_values(ws)
+    ]
+    return chosen, others
+
+
+def _merged_hint(path: Path, sheet: str, header_line: int, column: int) -> str:
+    """Why column ``column`` (0-based) has no header, when its header cell is merged."""
     from openpyxl import load_workbook  # noqa: PLC0415 - only XLSX imports need it
+
+    workbook = load_workbook(path, data_only=True)  # merged ranges need the full reader
+    try:
+        for merged in workbook[sheet].merged_cells.ranges:
+            if merged.min_row <= header_line <= merged.max_row and (
+                merged.min_col <= column + 1 <= merged.max_col
+            ):
+                return f" (its header cell is merged into {merged.coord})"
+    finally:
+        workbook.close()
+    return ""
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> SourceTable:
+    """Read the first sheet (or ``sheet``) of an XLSX workbook; the first non-empty row is the
+    header."""
+    from openpyxl import load_workbook  # noqa: PLC0415 - only XLSX imports need it
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
     file = str(path)
@@ -143,37 +231,35 @@ def read_xlsx(path: Path) -> SourceTable:
             file, None, f"not an XLSX workbook ({exc}); save it as .xlsx or export as CSV"
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = [
-            SourceRow(number, [_cell(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        chosen, others = _chosen_sheet(workbook, file, sheet)
+        rows = _sheet_rows(chosen)
     finally:
         workbook.close()
-    width = max((len(r.cells) for r in rows), default=0)
-    trimmed = []
-    for row in rows:
-        cells = row.cells + [""] * (width - len(row.cells))
-        trimmed.append(SourceRow(row.line, cells))
-    if not trimmed:
-        raise ImportFileError(file, None, "the workbook's first sheet is empty")
-    header_index = next((i for i, r in enumerate(trimmed) if any(c.strip() for c in r.cells)), None)
+    header_index = next((i for i, r in enumerate(rows) if any(c.strip() for c in r.cells)), None)
     if header_index is None:
-        raise ImportFileError(file, None, "the workbook's first sheet is empty")
-    used = max((i + 1 for r in trimmed for i, c in enumerate(r.cells) if c.strip()), default=0)
-    header_cells = trimmed[header_index].cells[:used]
-    named = max((i + 1 for i, c in enumerate(header_cells) if c.strip()), default=0)
-    for row in trimmed[header_index + 1 :]:
-        extra = [i for i, c in enumerate(row.cells[named:used], start=named) if c.strip()]
-        if extra:
-            raise ImportFileError(
-                file,
-                row.line,
-                f"ragged row: a value in column {extra[0] + 1} has no header; "
-                "give every used column a header",
-            )
-    cut = [SourceRow(r.line, r.cells[:named]) for r in trimmed]
-    return _table(file, cut)
+        which = f"sheet {chosen.title!r}" if sheet is not None else "first sheet"
+        with_data = (
+            f'; sheet {others[0]!r} holds values: import it with --sheet "{others[0]}"'
+            if others
+            else ""
+        )
+        raise ImportFileError(file, None, f"the workbook's {which} is empty{with_data}")
+    used = max((i + 1 for r in rows for i, c in enumerate(r.cells) if c.strip()), default=0)
+    table = _table(file, [SourceRow(r.line, r.cells[:used]) for r in rows])
+    table.sheet, table.unread_sheets = chosen.title, others
+    found = headerless_value(table)
+    if found is not None:
+        hint = _merged_hint(path, chosen.title, table.header_line, found[0])
+        _refuse_headerless(table, get_column_letter(found[0] + 1), hint)
+    return table
 
 
-__all__ = ["DELIMITERS", "SourceRow", "SourceTable", "read_csv", "read_xlsx", "sniff_delimiter"]
+__all__ = [
+    "DELIMITERS",
+    "SourceRow",
+    "SourceTable",
+    "headerless_value",
+    "read_csv",
+    "read_xlsx",
+    "sniff_delimiter",
+]

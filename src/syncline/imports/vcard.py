@@ -1,4 +1,8 @@
-"""vCard 3.0 and 4.0 files (one or many cards) to rows of importer fields.
+"""vCard 2.1, 3.0 and 4.0 files (one or many cards) to rows of importer fields.
+
+vCard 2.1 values in quoted-printable are decoded in the ``CHARSET`` they name (Outlook and
+old phones write ``N;CHARSET=ISO-8859-1;ENCODING=QUOTED-PRINTABLE:M=FCller``), and its bare
+types count like ``TYPE=`` ones (``TEL;CELL`` is the mobile number).
 
 The file is split into ``BEGIN:VCARD`` ... ``END:VCARD`` blocks first, so that each card knows
 its line; each block is parsed with ``vobject``. A card that cannot be parsed is a bad row
@@ -8,6 +12,8 @@ whole file unusable.
 
 from __future__ import annotations
 
+import quopri
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +63,53 @@ def _blocks(text: str, file: str) -> list[tuple[int, str]]:
     return blocks
 
 
+_QP = re.compile(r"^([^:]*;ENCODING=QUOTED-PRINTABLE[^:]*):(.*)$", re.IGNORECASE)
+_CHARSET = re.compile(r";CHARSET=([^;:]+)", re.IGNORECASE)
+
+
+def _decoded(value: str, charset: str | None) -> str:
+    """A quoted-printable value as text, its line breaks escaped as vCard 3.0 does. Without a
+    charset UTF-8, else Windows-1252, as for files (:mod:`.decode`)."""
+    data = quopri.decodestring(value.encode("ascii", "replace"))
+    for name in (charset,) if charset else ("utf-8", "cp1252"):
+        try:
+            text = data.decode(name)
+        except (LookupError, UnicodeError) as exc:
+            if charset:
+                raise ValueError(f"quoted-printable value not in CHARSET={name}: {exc}") from None
+            continue
+        return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+    raise ValueError("quoted-printable value neither in UTF-8 nor in Windows-1252")
+
+
+def _plain_21(block: str) -> str:
+    """A vCard 2.1 block with its quoted-printable values decoded (in their ``CHARSET``) and
+    the two parameters taken off, as vCard 3.0 writes them: vobject reads quoted-printable only
+    as UTF-8. A value that cannot be decoded raises ValueError."""
+    lines: list[str] = []
+    pending: list[str] = []
+    for line in block.split("\r\n"):
+        if pending:  # a soft line break: the value goes on in the next line
+            pending.append(line)
+        elif _QP.match(line):
+            pending = [line]
+        else:
+            lines.append(line)
+            continue
+        if pending[-1].endswith("="):
+            pending[-1] = pending[-1][:-1]
+            continue
+        found = _QP.match("".join(pending))
+        pending = []
+        assert found is not None
+        params, value = found.groups()
+        charset = _CHARSET.search(params)
+        text = _decoded(value, charset.group(1) if charset else None)
+        params = re.sub(r";(ENCODING=QUOTED-PRINTABLE|CHARSET=[^;:]+)", "", params, flags=re.I)
+        lines.append(f"{params}:{text}")
+    return "\r\n".join(lines)
+
+
 def _values(card: Any, name: str) -> list[Any]:
     return list(card.contents.get(name, []))
 
@@ -67,6 +120,8 @@ def _types(prop: Any) -> set[str]:
         types.update(t.strip().strip('"').lower() for t in str(value).split(","))
     if "PREF" in prop.params:
         types.add("pref")
+    # vCard 2.1 names types bare: TEL;CELL, EMAIL;PREF;INTERNET
+    types.update(str(t).lower() for t in getattr(prop, "singletonparams", []))
     return types
 
 
@@ -127,7 +182,7 @@ def read_vcards(path: Path, *, encoding: str | None = None) -> tuple[list[VCardR
     rows: list[VCardRow] = []
     for line, block in _blocks(decoded.text, file):
         try:
-            card = vobject.readOne(block, validate=False)
+            card = vobject.readOne(_plain_21(block), validate=False)
         except Exception as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             rows.append(VCardRow(line, block, error=f"not a valid vCard: {reason}"))

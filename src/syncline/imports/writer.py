@@ -64,6 +64,26 @@ def fill_empty(record: Contact, row: Contact) -> tuple[Contact, set[str]]:
     return Contact.parse({**values, **{k: new[k] for k in filled}}), filled
 
 
+def _comparable(value: Any) -> str:
+    """A value as compared for a conflict: letters and digits in any case (``030 123`` is
+    ``030123``, ``Dora@X.de`` is ``dora@x.de``)."""
+    return "".join(c for c in str(value) if c.isalnum()).casefold()
+
+
+def differing(record: Contact, row: Contact) -> dict[str, tuple[str, str]]:
+    """Fields both hold with different values: field -> (record's value, row's value). A merge
+    keeps the record's; these are the values of ``row`` it does not take."""
+    values, new = record.canonical_values(), row.canonical_values()
+    return {
+        key: (str(values[key]), str(value))
+        for key, value in new.items()
+        if key not in ("active", "party_id")
+        and not _empty(value)
+        and not _empty(values.get(key))
+        and _comparable(values[key]) != _comparable(value)
+    }
+
+
 @dataclass
 class ContactWriter:
     """Creates and merges imported rows in ``connector``'s system, remembered in ``store``;
@@ -167,8 +187,11 @@ class ContactWriter:
             created += len(done)
         return created, rejected
 
-    def merge(self, row: ImportRow, record: NativeRecord) -> str | None:
-        """Merge ``row`` into ``record``: fill its empty fields, link. Returns an error or None."""
+    def merge(self, row: ImportRow, record: NativeRecord, *, same_file: bool = False) -> str | None:
+        """Merge ``row`` into ``record``: fill its empty fields, link. Returns an error or None.
+
+        ``same_file``: ``record`` is what an earlier row of the file became; its tie to a party
+        was counted then, so only a party this row fills is counted."""
         if not isinstance(record.data, Contact):
             return f"{self.connector.system} {record.native_id} is not a contact"
         has_party = bool(record.data.party_id)
@@ -178,8 +201,10 @@ class ContactWriter:
             why = self._update(f"{row.fingerprint}:{record.native_id}", record, merged, filled)
             if why is not None:
                 return f"{self.connector.system} refused the merge: {why}"
-        if self.companies is not None:
+        if self.companies is not None and not same_file:
             self.companies.count(match, kept=has_party and bool(row.company.strip()))
+        elif self.companies is not None and "party_id" in filled:
+            self.companies.count(match)
         self.link(row, record.native_id, f"merged into {record.native_id}, filled "
                   f"{', '.join(sorted(filled)) or 'nothing'}")  # fmt: skip
         return None
@@ -275,6 +300,7 @@ __all__ = [
     "BATCH",
     "ENTITY",
     "ContactWriter",
+    "differing",
     "fill_empty",
     "import_map",
     "no_checkpoint",
