@@ -141,7 +141,10 @@ def test_a_dead_letter_shows_its_error_whole(
     listed, _ = run(config, capsys, "deadletters", "list")
     assert error in listed
     shown, _ = run(config, capsys, "deadletters", "show", str(job.id))
-    assert shown.splitlines()[0].endswith(f"in erp, record (new): {error}")
+    crm_id = next(iter(crm.parties().values()))
+    assert shown.splitlines()[0].endswith(
+        f"in erp, record new copy of crm {crm_id} (link {job.link_id}): refused: {error}"
+    )
     assert '"name": "Nordwind AG"' in shown
     as_json = json.loads(run(config, capsys, "deadletters", "list", "--json")[0])
     assert [j["last_error"] for j in as_json if j["id"] == job.id] == [error]

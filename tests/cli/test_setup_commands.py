@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,6 +178,17 @@ def test_missing_config_file_says_what_to_do(
     assert code == 2 and "syncline init" in err
 
 
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a parsed JSON document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
 def test_config_schema_is_json_schema_of_every_key(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["config", "schema"], capsys)
     schema = json.loads(out)
@@ -183,6 +196,16 @@ def test_config_schema_is_json_schema_of_every_key(capsys: pytest.CaptureFixture
     assert set(schema["properties"]) == {"version", "store", "systems", "maps", "flows"}
     field_rule = schema["$defs"]["FieldRule"]["properties"]
     assert {"field", "owner", "conflict", "transform", "on_foreign_edit"} <= set(field_rule)
+    (crm,) = [
+        v["properties"]
+        for v in _objects(schema)
+        if v.get("properties", {}).get("type", {}).get("const") == "bottlecrm"
+    ]
+    assert all(crm[key].get("description") for key in ("url", "token", "page_size")), crm
+    origin = json.dumps(schema).split('"origin_column"', 1)[1][:600]
+    assert "last create or update" in origin
+    again, out_again, _ = run(["config", "schema", "--config", "elsewhere.yaml"], capsys)
+    assert again == 0 and json.loads(out_again) == schema, "--config taken, and not read"
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -115,6 +115,47 @@ def test_cross_references_are_checked(change: tuple[str, str], message: str) -> 
     assert message in found
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("    b: crm\n", "    b: shop\n"),
+            "syncline.yaml:12: maps.0.b: map 'customers' names system 'shop', not under 'systems'",
+        ),
+        (
+            ("{leading: erp}", "{leading: shop}"),
+            "syncline.yaml:13: maps.0.conflict.leading: map 'customers': leading system 'shop' "
+            "is not erp or crm",
+        ),
+        (
+            ("        owner: erp\n", "        owner: shop\n"),
+            "syncline.yaml:16: maps.0.fields.0.owner: map 'customers': owner 'shop' of field "
+            "'name' is not erp or crm",
+        ),
+        (
+            ("      - field: emails\n", "      - field: name\n"),
+            "syncline.yaml:17: maps.0.fields.1.field: map 'customers': field 'name' is listed "
+            "twice",
+        ),
+        (
+            ("  crm:\n", "  Crm:\n"),
+            "syncline.yaml:6: systems.Crm: system name 'Crm' must match",
+        ),
+        (
+            ("    conflict: {leading: erp}\n", "    direction: sideways\n"),
+            "syncline.yaml:13: maps.0.direction: Input should be 'both', 'a_to_b' or 'b_to_a' "
+            "(got 'sideways')",
+        ),
+    ],
+)
+def test_cross_reference_and_value_errors_name_their_line_and_key(
+    change: tuple[str, str], expected: str
+) -> None:
+    found = problems(BASE.replace(*change))
+    assert any(p.startswith(expected) for p in found), found
+    assert not any("Value error" in p for p in found), found
+
+
 def test_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="syncline init"):
         load_config(tmp_path / "nope.yaml")

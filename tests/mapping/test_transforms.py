@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from syncline.errors import ConfigError
 from syncline.mapping import apply, get_transform, register, transform_names
+from syncline.mapping.transforms import TransformError, argument_problems
 
 
 def test_builtins() -> None:
@@ -24,9 +26,44 @@ def test_builtins() -> None:
     assert apply("upper", None) is None
 
 
-def test_value_map_rejects_unknown_codes_by_name() -> None:
-    with pytest.raises(ValueError, match="'Z' is not in the value map"):
-        apply("value_map", "Z", {"mapping": {"A": "gold"}})
+def test_a_failing_transform_is_an_error_naming_where_the_transform_and_the_value() -> None:
+    with pytest.raises(TransformError) as info:
+        apply("value_map", "Z", {"mapping": {"A": "gold"}}, where="map 'customers', field 'tier'")
+    assert str(info.value).startswith(
+        "map 'customers', field 'tier': transform 'value_map' failed on 'Z': "
+        "value 'Z' is not in the value map (A)"
+    )
+    with pytest.raises(TransformError, match="transform 'truncate' failed on 'abc': "):
+        apply("truncate", "abc", {"len": 2})
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "problems"),
+    [
+        ("truncate", {"length": 5}, {}),
+        ("truncate", {"len": 5}, {"len": "takes no argument 'len'; its arguments: length"}),
+        ("truncate", {}, {None: "missing a required argument: 'length'"}),
+        ("truncate", {"length": "5"}, {"length": "argument 'length' must be int, got '5'"}),
+        ("truncate", {"length": True}, {"length": "must be int, got True"}),
+        ("upper", {"text": "x"}, {"text": "takes no argument 'text'; its arguments: none"}),
+        ("value_map", {"mapping": {"A": 1}, "default": [1]}, {}),
+        ("value_map", {"mapping": {1: "A"}}, {"mapping": "must be dict[str, Any], got {1: 'A'}"}),
+        ("split", {"separator": ",", "index": "1"}, {"index": "must be int, got '1'"}),
+    ],
+)
+def test_arguments_are_bound_to_the_signature_and_checked_against_its_types(
+    name: str, args: dict[str, Any], problems: dict[str | None, str]
+) -> None:
+    found = argument_problems(name, args)
+    assert found.keys() == problems.keys()
+    for arg, reason in problems.items():
+        assert reason in found[arg]
+
+
+def test_arguments_of_an_untyped_transform_are_checked_by_name_only() -> None:
+    register("test_untyped")(lambda value, suffix: f"{value}{suffix}")
+    assert argument_problems("test_untyped", {"suffix": 1}) == {}
+    assert "its arguments: suffix" in argument_problems("test_untyped", {"sufix": 1})["sufix"]
 
 
 def test_unknown_transform_lists_the_known_ones() -> None:

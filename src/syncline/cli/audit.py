@@ -19,8 +19,10 @@ from syncline.cli.common import (
     plain_cells,
     print_more,
 )
+from syncline.cli.lookups import MapFilter, check_map
 from syncline.cli.sync import engine_for
 from syncline.store.audit import count_events
+from syncline.store.schema import audit_events
 
 
 def _since(value: str | None) -> datetime | None:
@@ -39,7 +41,7 @@ def audit(  # noqa: PLR0917 - Typer options
     since: Annotated[
         str | None, typer.Option("--since", help="From this UTC time (ISO 8601).")
     ] = None,
-    map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
+    map_name: MapFilter = None,
     limit: LimitOption = 200,
     config: ConfigOption = None,
     as_json: JsonOption = False,
@@ -49,6 +51,7 @@ def audit(  # noqa: PLR0917 - Typer options
     Lists the newest --limit events that pass the filters."""
     since_at = _since(since)
     with open_runtime(config) as runtime:
+        check_map(runtime, map_name, audit_events)
         events = engine_for(runtime).audit(
             link_id=link, field=field, since=since_at, map_name=map_name, limit=limit, newest=True
         )

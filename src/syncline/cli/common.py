@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from syncline.errors import SynclineError
 from syncline.runtime import Runtime
 
 # emoji=False: a value such as "a:x:b" must not turn into an emoji either.
@@ -43,6 +44,14 @@ class CliState:
 
 
 state = CliState()
+
+
+class UsageError(SynclineError):
+    """A command's argument or option is wrong (a file that cannot be read, an input that
+    is missing): printed as ``error: ...``, exit code 2."""
+
+    exit_code = 2
+
 
 ConfigOption = Annotated[
     Path | None,

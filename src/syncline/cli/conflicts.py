@@ -20,8 +20,10 @@ from syncline.cli.common import (
     plain_cells,
     print_more,
 )
+from syncline.cli.lookups import MapFilter, check_map
 from syncline.cli.sync import engine_for
 from syncline.store.conflicts import count_conflicts, get_conflict
+from syncline.store.schema import conflicts as conflicts_table
 from syncline.sync.conflicts import UNSET
 
 conflicts_app = typer.Typer(help="Conflicts waiting for a person's decision.", no_args_is_help=True)
@@ -29,7 +31,7 @@ conflicts_app = typer.Typer(help="Conflicts waiting for a person's decision.", n
 
 @conflicts_app.command("list")
 def list_(
-    map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
+    map_name: MapFilter = None,
     all_: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
     limit: LimitOption = 100,
     config: ConfigOption = None,
@@ -37,6 +39,7 @@ def list_(
 ) -> None:
     """Open conflicts (id, map, link, field, both values), oldest first."""
     with open_runtime(config) as runtime:
+        check_map(runtime, map_name, conflicts_table)
         state = None if all_ else "open"
         items = engine_for(runtime).conflicts(map_name, state, limit)
 
@@ -64,7 +67,8 @@ def show(conflict_id: int, config: ConfigOption = None, as_json: JsonOption = Fa
         item = get_conflict(conn, conflict_id)
         if item is None:
             raise typer.BadParameter(f"no conflict with id {conflict_id}")
-        m = runtime.config.map(item.map_name)
+        m = next((x for x in runtime.config.maps if x.name == item.map_name), None)
+        system_a, system_b = (m.a, m.b) if m is not None else ("a", "b")  # a map taken out
 
         def render() -> None:
             console.print(f"conflict {item.id} ({plain(item.state)}) map {plain(item.map_name)}, "
@@ -72,8 +76,8 @@ def show(conflict_id: int, config: ConfigOption = None, as_json: JsonOption = Fa
                           highlight=False)  # fmt: skip
             console.print(f"  base: {plain(repr(item.base_value))}", highlight=False)
             for system, value, version, at in (
-                (m.a, item.value_a, item.version_a, item.changed_at_a),
-                (m.b, item.value_b, item.version_b, item.changed_at_b),
+                (system_a, item.value_a, item.version_a, item.changed_at_a),
+                (system_b, item.value_b, item.version_b, item.changed_at_b),
             ):
                 console.print(
                     f"  {plain(system)}: {plain(repr(value))} (version {plain(version)}, "
@@ -103,6 +107,23 @@ def resolve(
         except json.JSONDecodeError:
             chosen = value
     with open_runtime(config) as runtime:
+        with runtime.store.begin() as conn:
+            item = get_conflict(conn, conflict_id)
+        if item is None:
+            raise typer.BadParameter(f"no conflict with id {conflict_id}")
+        if item.state != "open":
+            raise typer.BadParameter(f"conflict {conflict_id} is already {item.state}")
+        m = next((x for x in runtime.config.maps if x.name == item.map_name), None)
+        if m is None:
+            raise typer.BadParameter(
+                f"conflict {conflict_id} is of map {item.map_name!r}, which the config no "
+                "longer has: put the map back to decide it"
+            )
+        if take is not None and take not in (m.a, m.b, "a", "b"):
+            raise typer.BadParameter(
+                f"conflict {conflict_id} is between {m.a} and {m.b}: take one of them",
+                param_hint="'--take'",
+            )
         engine = engine_for(runtime)
         engine.resolve_conflict(conflict_id, take=take, value=chosen, actor="cli")
         delivery = engine.deliver()

@@ -246,7 +246,10 @@ def contacts(  # noqa: PLR0917 - Typer options
 
 @import_app.command("review")
 def review_command(
-    file: Annotated[Path, typer.Argument(help="A review file written by 'import contacts'.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A review file written by 'import contacts' or 'load --review-file'."),
+    ],
     no_company_link: NoCompanyLink = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,

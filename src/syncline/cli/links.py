@@ -19,8 +19,10 @@ from syncline.cli.common import (
     plain_cells,
     print_more,
 )
+from syncline.cli.lookups import MapFilter, check_link_state, check_map
 from syncline.cli.sync import engine_for
-from syncline.store.links import count_links
+from syncline.store.links import LINK_STATES, count_links
+from syncline.store.schema import links as links_table
 from syncline.store.snapshots import load_snapshots
 
 links_app = typer.Typer(help="Links between records of two systems.", no_args_is_help=True)
@@ -28,14 +30,19 @@ links_app = typer.Typer(help="Links between records of two systems.", no_args_is
 
 @links_app.command("list")
 def list_(
-    map_name: Annotated[str | None, typer.Option("--map", "-m")] = None,
-    state: Annotated[str | None, typer.Option("--state", help="active, unlinked, ...")] = None,
+    map_name: MapFilter = None,
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help=f"Only links in this state: {', '.join(LINK_STATES)}."),
+    ] = None,
     limit: LimitOption = 100,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Links with both native ids, origin and state."""
+    check_link_state(state)
     with open_runtime(config) as runtime:
+        check_map(runtime, map_name, links_table)
         items = engine_for(runtime).links(map_name, state, limit)
 
         def render() -> None:
@@ -73,7 +80,8 @@ def show(link_id: int, config: ConfigOption = None, as_json: JsonOption = False)
         def render() -> None:
             console.print(
                 f"link {link.id} ({plain(link.state)}) {plain(link.map_name)}: "
-                f"{plain(link.id_a)} <-> {plain(link.id_b)}",
+                f"{plain(_native(link.id_a, link.state))} <-> "
+                f"{plain(_native(link.id_b, link.state))}",
                 highlight=False,
             )
             if snapshot is not None:

@@ -22,11 +22,11 @@ from syncline.cli.common import (
     plain_cells,
 )
 from syncline.cli.starter import STARTER_CONFIG
-from syncline.errors import ConfigError
+from syncline.errors import ConfigError, SynclineError
 from syncline.flows.registry import flow_problems
 from syncline.flows.status import FlowStatus, flow_status
 from syncline.mapping import SynclineConfig
-from syncline.runtime import connector_type, connector_types
+from syncline.runtime import Runtime, connector_type, connector_types
 from syncline.store import map_status
 
 config_app = typer.Typer(help="Inspect the configuration format.", no_args_is_help=True)
@@ -77,25 +77,44 @@ def check(
         for note in runtime.notes():
             console.print(f"[yellow]note[/yellow] {plain(note)}", highlight=False)
         if connect:
-            failed = False
-            console.print(
-                f"state store {plain(runtime.store.url)}: revision "
-                f"{plain(runtime.store.current_revision())}"
+            raise typer.Exit(_reach_all(runtime))
+
+
+def _reach_all(runtime: Runtime) -> int:
+    """``check --connect``: reach the state store and every system, each in turn whatever
+    the others did, and print each one's state; the exit code (2: the store is unreachable,
+    1: a system is down or failed, else 0)."""
+    code = 0
+    try:
+        console.print(
+            f"state store {plain(runtime.store.url)}: revision "
+            f"{plain(runtime.store.current_revision())}",
+            highlight=False,
+        )
+    except SynclineError as exc:
+        err_console.print(f"state store: [red]error:[/red] {plain(exc)}", highlight=False)
+        code = exc.exit_code
+    for name in runtime.config.systems:
+        try:
+            health = runtime.connector(name).health()
+        except SynclineError as exc:  # a connector that cannot even start: its reason
+            err_console.print(
+                f"system {plain(name)}: [red]error:[/red] {plain(exc)}", highlight=False
             )
-            for name in cfg.systems:
-                health = runtime.connector(name).health()
-                mark = "[green]ok[/green]" if health.ok else "[red]down[/red]"
-                console.print(
-                    f"system {plain(name)}: {mark} {plain(health.detail)}", highlight=False
-                )
-                failed = failed or not health.ok
-            if failed:
-                raise typer.Exit(1)
+            code = code or 1
+            continue
+        mark = "[green]ok[/green]" if health.ok else "[red]down[/red]"
+        console.print(f"system {plain(name)}: {mark} {plain(health.detail)}", highlight=False)
+        code = code or (0 if health.ok else 1)
+    return code
 
 
 @config_app.command("schema")
-def schema() -> None:
-    """Print the JSON Schema of syncline.yaml (with each connector type's settings)."""
+def schema(config: ConfigOption = None) -> None:
+    """Print the JSON Schema of syncline.yaml (with each connector type's settings).
+
+    --config is accepted, as by every command, and not read."""
+    del config
     document: dict[str, Any] = SynclineConfig.model_json_schema()
     defs = document.setdefault("$defs", {})
     variants = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from rich.table import Table
 from syncline.cli.common import (
     ConfigOption,
     JsonOption,
+    UsageError,
     console,
     emit,
     fmt_time,
@@ -43,14 +45,28 @@ def users_add(
     role: Annotated[Role, typer.Option("--role", help="viewer, operator or admin.")] = Role.VIEWER,
     config: ConfigOption = None,
 ) -> None:
-    """Add a user. The password is asked for (or read from $SYNCLINE_PASSWORD), never an
-    argument, so it stays out of shell history and process lists."""
-    password = os.environ.get(PASSWORD_ENV) or typer.prompt(
-        "password", hide_input=True, confirmation_prompt=True
-    )
+    """Add a user. The password is asked for twice on a terminal (or read from
+    $SYNCLINE_PASSWORD), never an argument, so it stays out of shell history and process
+    lists."""
+    password = os.environ.get(PASSWORD_ENV) or _ask_password()
     with open_runtime(config) as runtime, runtime.store.begin() as conn:
         user = add_user(conn, username, password, role)
     console.print(f"added user {plain(user.username)} ({plain(user.role.value)})", highlight=False)
+
+
+def _ask_password() -> str:
+    """The new user's password, typed twice; without a terminal to type it on (a script, a
+    pipe that ended), a usage error pointing to $SYNCLINE_PASSWORD."""
+    try:
+        password: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    except typer.Abort:
+        if sys.stdin.isatty():
+            raise  # interrupted at the prompt
+        raise UsageError(
+            f"no password given: standard input is not a terminal to type it on; set "
+            f"${PASSWORD_ENV} to the password instead"
+        ) from None
+    return password
 
 
 @users_app.command("list")

@@ -18,6 +18,15 @@ from syncline.mapping.flows import FlowConfig
 NAME_PATTERN = r"^[a-z][a-z0-9_\-]*$"
 
 
+class ConfigValueError(ValueError):
+    """A value that contradicts another part of the config; ``path`` is the key to report it
+    at, below the model that found it (the loader adds the file's line)."""
+
+    def __init__(self, message: str, *path: str | int) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -98,7 +107,7 @@ class MatchThresholds(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> MatchThresholds:
         if self.review > self.auto_link:
-            raise ValueError("review threshold must not exceed auto_link")
+            raise ConfigValueError("review threshold must not exceed auto_link", "review")
         return self
 
 
@@ -156,11 +165,13 @@ class MapConfig(Strict):
     @model_validator(mode="after")
     def _distinct_systems(self) -> MapConfig:
         if self.a == self.b:
-            raise ValueError(f"map {self.name!r}: a and b must be different systems")
+            raise ConfigValueError(f"map {self.name!r}: a and b must be different systems", "b")
         seen: set[str] = set()
-        for rule in self.fields:
+        for j, rule in enumerate(self.fields):
             if rule.field in seen:
-                raise ValueError(f"map {self.name!r}: field {rule.field!r} is listed twice")
+                raise ConfigValueError(
+                    f"map {self.name!r}: field {rule.field!r} is listed twice", "fields", j, "field"
+                )
             seen.add(rule.field)
         return self
 
@@ -204,31 +215,45 @@ class SynclineConfig(Strict):
     def _system_names(cls, value: dict[str, SystemConfig]) -> dict[str, SystemConfig]:
         for name in value:
             if not re.match(NAME_PATTERN, name):
-                raise ValueError(f"system name {name!r} must match {NAME_PATTERN}")
+                raise ConfigValueError(f"system name {name!r} must match {NAME_PATTERN}", name)
         return value
 
     @model_validator(mode="after")
     def _references(self) -> SynclineConfig:
         names = [m.name for m in self.maps]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"map names must be unique; repeated: {', '.join(dupes)}")
-        for m in self.maps:
-            for side in (m.a, m.b):
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigValueError(
+                    f"map names must be unique; {name!r} is the name of an earlier map",
+                    "maps", i, "name",
+                )  # fmt: skip
+        for i, m in enumerate(self.maps):
+            for key, side in (("a", m.a), ("b", m.b)):
                 if side not in self.systems:
-                    raise ValueError(f"map {m.name!r} names system {side!r}, not under 'systems'")
-            policies = [m.conflict] + [r.conflict for r in m.fields]
-            for policy in policies:
+                    raise ConfigValueError(
+                        f"map {m.name!r} names system {side!r}, not under 'systems'",
+                        "maps", i, key,
+                    )  # fmt: skip
+            policies: list[tuple[tuple[str | int, ...], ConflictPolicy | None]] = [
+                (("maps", i, "conflict"), m.conflict),
+                *(
+                    (("maps", i, "fields", j, "conflict"), r.conflict)
+                    for j, r in enumerate(m.fields)
+                ),
+            ]
+            for path, policy in policies:
                 if isinstance(policy, Leading) and policy.leading not in (m.a, m.b):
-                    raise ValueError(
-                        f"map {m.name!r}: leading system {policy.leading!r} is not {m.a} or {m.b}"
-                    )
-            for r in m.fields:
+                    raise ConfigValueError(
+                        f"map {m.name!r}: leading system {policy.leading!r} is not {m.a} or {m.b}",
+                        *path, "leading",
+                    )  # fmt: skip
+            for j, r in enumerate(m.fields):
                 if r.owner is not None and r.owner not in (m.a, m.b):
-                    raise ValueError(
+                    raise ConfigValueError(
                         f"map {m.name!r}: owner {r.owner!r} of field {r.field!r} is not "
-                        f"{m.a} or {m.b}"
-                    )
+                        f"{m.a} or {m.b}",
+                        "maps", i, "fields", j, "owner",
+                    )  # fmt: skip
         return self
 
     def map(self, name: str) -> MapConfig:

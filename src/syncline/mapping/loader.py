@@ -131,8 +131,18 @@ def _pydantic_problems(exc: ValidationError, loaded: LoadedConfig) -> list[Confi
         message = err["msg"]
         if err["type"] == "extra_forbidden":
             message = "unknown key (check the spelling; `syncline config schema` lists all keys)"
-        elif err["type"] not in ("missing", "value_error", "assertion_error"):
-            # name the bad value, but never a value that might be a secret
+        elif err["type"] == "value_error":
+            # our own validators' messages, without pydantic's "Value error, " before them,
+            # at the key they name
+            cause = err.get("ctx", {}).get("error")
+            if isinstance(cause, ValueError):
+                message = str(cause)
+                loc = (*loc, *getattr(cause, "path", ()))
+        elif err["type"] in ("enum", "literal_error"):
+            # one of a few names: the value given is no secret
+            message = f"{message} (got {err.get('input')!r})"
+        elif err["type"] not in ("missing", "assertion_error"):
+            # name the bad value's type, but never a value that might be a secret
             message = f"{message} (got {type(err.get('input')).__name__})"
         problems.append(
             loaded.error(loc, message) if loc else ConfigError(message, file=loaded.file)

@@ -2,17 +2,22 @@
 
 A transform is a function ``(value, **args) -> value``. Built-ins are registered here; a package
 can add more through the ``syncline.transforms`` entry point group (name -> callable).
+``syncline check`` binds a field rule's ``args`` to the transform's signature and checks them
+against its annotations (:func:`argument_problems`), so a wrong argument never reaches a sync.
 """
 
 from __future__ import annotations
 
+import inspect
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, get_type_hints
 
-from syncline.errors import ConfigError
+from pydantic import TypeAdapter, ValidationError
+
+from syncline.errors import ConfigError, SynclineError
 
 Transform = Callable[..., Any]
 
@@ -53,11 +58,78 @@ def transform_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def apply(name: str, value: Any, args: dict[str, Any] | None = None) -> Any:
-    """Run transform ``name`` on ``value``; None passes through unchanged."""
+class TransformError(SynclineError):
+    """A transform failed on a value while syncing; the message names the transform, the
+    value and (given by the caller) the map and field."""
+
+
+def apply(name: str, value: Any, args: Mapping[str, Any] | None = None, *, where: str = "") -> Any:
+    """Run transform ``name`` on ``value``; None passes through unchanged.
+
+    Whatever the transform raises becomes a TransformError that starts with ``where`` (the
+    caller's "map 'customers', field 'name'") and names the transform and the value."""
     if value is None:
         return None
-    return get_transform(name)(value, **(args or {}))
+    transform = get_transform(name)
+    try:
+        return transform(value, **(args or {}))
+    except Exception as exc:  # a transform may come from a plugin: any error is its failure
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        place = f"{where}: " if where else ""
+        raise TransformError(
+            f"{place}transform {name!r} failed on {shown}: {exc}; fix the value or the "
+            "transform's args in the field rule"
+        ) from exc
+
+
+def argument_problems(name: str, args: Mapping[str, Any]) -> dict[str | None, str]:
+    """What is wrong with ``args`` for transform ``name``: arguments its signature does not
+    take or needs, and values that are not of the type it declares. Keyed by the argument
+    the problem is about (None: the arguments as a whole); empty when they fit."""
+    transform = get_transform(name)
+    try:
+        signature = inspect.signature(transform)
+    except (TypeError, ValueError):  # a callable without a signature: nothing to check
+        return {}
+    parameters = list(signature.parameters.values())[1:]  # the first one takes the value
+    takes = ", ".join(p.name for p in parameters) or "none"
+    if not any(p.kind == p.VAR_KEYWORD for p in parameters):
+        unknown = sorted(set(args) - {p.name for p in parameters})
+        if unknown:
+            listed = ", ".join(repr(u) for u in unknown)
+            return {
+                unknown[0]: f"transform {name!r} takes no argument {listed}; its arguments: {takes}"
+            }
+    try:
+        bound = signature.bind(None, **args)
+    except TypeError as exc:
+        return {None: f"transform {name!r}: {exc}; its arguments: {takes}"}
+    try:
+        hints = get_type_hints(transform)
+    except (NameError, TypeError):  # a plugin's annotations that do not resolve: names only
+        hints = {}
+    problems: dict[str | None, str] = {}
+    for parameter in parameters:
+        hint = hints.get(parameter.name)
+        if hint is None or parameter.name not in bound.arguments:
+            continue
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        given = bound.arguments[parameter.name]
+        try:
+            TypeAdapter(hint).validate_python(given, strict=True)
+        except ValidationError:
+            problems[parameter.name] = (
+                f"transform {name!r}: argument {parameter.name!r} must be "
+                f"{_type_name(hint)}, got {given!r}"
+            )
+    return problems
+
+
+def _type_name(hint: Any) -> str:
+    """``int``, ``dict[str, Any]``: a declared type as a person reads it."""
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
 
 
 @register("strip")

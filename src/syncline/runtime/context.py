@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from syncline.connectors.base import Connector
 from syncline.errors import ConfigError
+from syncline.mapping.config import TransformRef
 from syncline.mapping.loader import InvalidConfigError, LoadedConfig, load_config
-from syncline.mapping.transforms import get_transform
+from syncline.mapping.transforms import argument_problems
 from syncline.model import ENTITY_TYPES
-from syncline.runtime.registry import connector_type
+from syncline.runtime.registry import ConnectorType, connector_type
 from syncline.store import Store, normalise_url
 from syncline.sync.fields import shared_fields
 
 
 def resolve_store_url(url: str, config_file: Path) -> str:
     """A relative SQLite path is taken relative to the config file's folder."""
-    parsed = normalise_url(url)
+    normalise_url(url)  # StoreError for a URL the store cannot use
+    return resolve_database_url(url, config_file)
+
+
+def resolve_database_url(url: str, config_file: Path) -> str:
+    """``url`` with a relative SQLite path taken relative to the config file's folder; any
+    other URL (and one that does not parse, which validation reports) as it is."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(str(parsed.database)).expanduser()
         if not path.is_absolute():
@@ -45,7 +59,10 @@ class Runtime:
     def store(self) -> Store:
         """The state store, opened (and migrated) on first use."""
         if self._store is None:
-            self._store = Store.open(resolve_store_url(self.config.store.url, self.config_path))
+            self._store = Store.open(
+                resolve_store_url(self.config.store.url, self.config_path),
+                config_file=str(self.config_path),
+            )
         return self._store
 
     def system_settings(self, system: str) -> BaseModel:
@@ -54,7 +71,7 @@ class Runtime:
         if cfg is None:
             raise ConfigError(f"no system named {system!r} under 'systems'", file=self.loaded.file)
         kind = connector_type(cfg.type)
-        values = cfg.settings()
+        values = self._located(kind, cfg.settings())
         try:
             return kind.settings_model_for(values).model_validate(values)
         except ValidationError as exc:
@@ -66,6 +83,16 @@ class Runtime:
                     message = f"unknown key for a {cfg.type} system"
                 problems.append(self.loaded.error(path, message))
             raise InvalidConfigError(problems) from None
+
+    def _located(self, kind: ConnectorType, values: dict[str, Any]) -> dict[str, Any]:
+        """A system's settings with its database URLs' relative SQLite paths taken relative
+        to the config file (a table's database is found wherever the command runs)."""
+        return {
+            key: resolve_database_url(value, self.config_path)
+            if key in kind.url_keys and isinstance(value, str)
+            else value
+            for key, value in values.items()
+        }
 
     def connector(self, system: str) -> Connector:
         """The connector for ``system``, built on first use."""
@@ -93,6 +120,11 @@ class Runtime:
             else:
                 if kind.entities is not None:
                     held[name] = kind.entities(settings)
+                if kind.problems is not None:
+                    problems += [
+                        self.loaded.error(("systems", name, *path), reason)
+                        for path, reason in kind.problems(settings)
+                    ]
         for i, m in enumerate(self.config.maps):
             if m.entity not in ENTITY_TYPES:
                 known = ", ".join(sorted(ENTITY_TYPES))
@@ -128,12 +160,7 @@ class Runtime:
                     ("reverse_transform", rule.reverse_transform),
                 ):
                     if ref is not None:
-                        try:
-                            get_transform(ref.name)
-                        except ConfigError as exc:
-                            problems.append(
-                                self.loaded.error(("maps", i, "fields", j, key), str(exc))
-                            )
+                        problems += self._transform_problems(("maps", i, "fields", j, key), ref)
             for k, key_field in enumerate(m.match.keys):
                 if key_field.split(".")[0] not in fields:
                     problems.append(
@@ -143,6 +170,19 @@ class Runtime:
                         )
                     )
         return problems
+
+    def _transform_problems(
+        self, path: tuple[str | int, ...], ref: TransformRef
+    ) -> list[ConfigError]:
+        """An unknown transform, or arguments its signature and types do not take."""
+        try:
+            found = argument_problems(ref.name, ref.args)
+        except ConfigError as exc:  # no transform of that name
+            return [self.loaded.error((*path, "name"), str(exc))]
+        return [
+            self.loaded.error((*path, "args") if arg is None else (*path, "args", arg), reason)
+            for arg, reason in found.items()
+        ]
 
     def notes(self) -> list[ConfigError]:
         """What the config leaves out that a user may not expect, without being wrong: a

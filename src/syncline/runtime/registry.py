@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from syncline.connectors.base import Connector
 from syncline.errors import ConfigError
+from syncline.model import ENTITY_TYPES
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class ConnectorType:
     #: The entities a system of this type holds, from its validated settings (``check``
     #: refuses a map of another entity before anything connects).
     entities: Callable[[Any], frozenset[str]] | None = None
+    #: Settings keys holding a database URL: a relative SQLite path in one is taken relative
+    #: to the config file's folder, as ``store.url`` is.
+    url_keys: tuple[str, ...] = ()
+    #: What ``check`` can tell is wrong in valid settings without connecting: (key path
+    #: below the system, reason) of each problem.
+    problems: Callable[[Any], list[tuple[tuple[str | int, ...], str]]] | None = None
 
     def settings_model_for(self, values: Mapping[str, Any]) -> type[BaseModel]:
         """The settings model that reads ``values`` (a system's keys but ``type``)."""
@@ -56,6 +63,17 @@ def _sql() -> ConnectorType:
             return frozenset(t.entity for t in settings.table_settings())
         return frozenset({settings.entity})
 
+    def problems(
+        settings: SqlSettings | SqlDatabaseSettings,
+    ) -> list[tuple[tuple[str | int, ...], str]]:
+        if isinstance(settings, SqlDatabaseSettings):
+            return [
+                (("tables", i, *path), reason)
+                for i, table in enumerate(settings.tables)
+                for path, reason in _table_problems(table.entity, table.columns)
+            ]
+        return _table_problems(settings.entity, settings.columns)
+
     return ConnectorType(
         "sql",
         SqlSettings,
@@ -64,7 +82,26 @@ def _sql() -> ConnectorType:
         form=sql_settings_model,
         forms=(SqlSettings, SqlDatabaseSettings),
         entities=entities,
+        url_keys=("url",),
+        problems=problems,
     )
+
+
+def _table_problems(
+    entity: str, columns: Mapping[str, str]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """A table's unknown entity, or the keys of ``columns`` its entity has no field for."""
+    model = ENTITY_TYPES.get(entity)
+    if model is None:
+        return [
+            (("entity",), f"unknown entity {entity!r}; known: {', '.join(sorted(ENTITY_TYPES))}")
+        ]
+    fields = model.model_fields
+    return [
+        (("columns", key), f"{entity} has no field {key!r}; fields: {', '.join(fields)}")
+        for key in columns
+        if key not in fields
+    ]
 
 
 def _tryton() -> ConnectorType:

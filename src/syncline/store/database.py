@@ -84,10 +84,13 @@ class Store:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL, *, upgrade: bool = True) -> Store:
+    def open(
+        cls, url: str = DEFAULT_URL, *, upgrade: bool = True, config_file: str | None = None
+    ) -> Store:
         """Connect to ``url`` and (by default) apply pending migrations.
 
-        Raises StoreError naming the URL (password hidden) when it cannot be reached.
+        Raises StoreError naming the URL (password hidden) when it cannot be reached, and
+        ``config_file``, the file that gave the URL, when known.
         """
         parsed = normalise_url(url)
         if parsed.get_backend_name() == "sqlite":
@@ -115,10 +118,10 @@ class Store:
             engine.dispose()
             shown = parsed.render_as_string(hide_password=True)
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            given = f"'store.url' in {config_file}" if config_file else "the state store URL"
             raise StoreError(
                 f"cannot reach the state store at {shown}: {reason}. "
-                "Check 'store.url' in syncline.yaml (or SYNCLINE_STORE_URL) and that the "
-                "database server runs."
+                f"Check {given} and that the database server runs."
             ) from None
         if upgrade:
             store.upgrade()

@@ -58,7 +58,9 @@ class MapContext:
         ref = shared.transform_to(to)
         if ref is None or value is None:
             return value
-        return apply(ref.name, value, ref.args)
+        return apply(
+            ref.name, value, ref.args, where=f"map {self.name!r}, field {shared.field_a!r}"
+        )
 
     def shared_values(self, values: Mapping[str, Any], side: Side) -> dict[str, Any]:
         """The shared fields of a full record of ``side``."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_val
 class BottleCrmSettings(BaseModel):
     """Connection settings. Secrets come from ``${ENV_VAR}`` references in the config."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     url: HttpUrl
     """Base URL of the BottleCRM API server, e.g. ``https://crm.example.com``."""

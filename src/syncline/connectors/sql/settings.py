@@ -63,8 +63,9 @@ class SqlTable(BaseModel):
     origin_column: str | None = Field(
         default=None,
         description="Text column (indexed, at least 80 characters) in which syncline writes the "
-        "idempotency key of every row it creates: after a crash, recovery finds the row a "
-        "create in doubt made by it exactly, instead of by the map's keys or the values.",
+        "idempotency key of its last create or update of each row: after a crash, recovery "
+        "finds the row an interrupted create made, exactly, and knows whether an interrupted "
+        "update landed.",
     )
     read_batch_size: int = Field(default=500, gt=0, description="Rows per read.")
     write_batch_size: int = Field(default=500, gt=0, description="Rows per write transaction.")
