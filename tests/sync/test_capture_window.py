@@ -1,5 +1,6 @@
-"""Cursor capture's overlap window: late commits inside it are caught; once it has settled a
-quiet cycle reads nothing; updates written in one batch keep their own versions."""
+"""Cursor capture's overlap window: late commits inside it are caught, at the schedule's
+spacing too; once a read begun an overlap after the cursor moved has read it again, a quiet
+cycle reads nothing; updates written in one batch keep their own versions."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def test_a_late_commit_inside_the_window_is_caught_until_the_window_settles(
     assert set(systems.by_vat("erp")) == {"DE1", "DE2"}
     sync.run_cycle("parties")  # the echo of Beta moves the ERP's cursor
     clock.advance(6)
+    settling = sync.run_cycle("parties")  # reads both windows once more, plans nothing
+    assert settling.capture.read > 0 and settling.planned_writes == 0
     quiet = sync.run_cycle("parties")
     assert quiet.capture.read == 0 and quiet.planned_writes == 0
     alpha = systems.by_vat("crm")["DE1"][0]

@@ -21,6 +21,7 @@ from syncline.cli import (
     load_commands,
     setup_commands,
     sync,
+    unreadable,
     web_commands,
 )
 from syncline.cli.common import err_console, plain, state
@@ -66,6 +67,7 @@ for _commands in (
     sync,
     conflicts,
     deadletters,
+    unreadable,
     audit,
     links,
     load_commands,

@@ -146,7 +146,7 @@ def db_upgrade(config: ConfigOption = None) -> None:
 
 
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Per map: last run, backlog, open conflicts, dead letters and open review items."""
+    """Per map: last run, backlog, conflicts, dead letters, reviews, unreadable records."""
     with open_runtime(config) as runtime:
         names = [m.name for m in runtime.config.maps]
         with runtime.store.begin() as conn:
@@ -164,7 +164,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             table.add_column("entity", no_wrap=True)
             table.add_column("last run (UTC)", no_wrap=True)
             table.add_column("state")
-            for col in ("queued", "conflicts", "dead", "reviews"):
+            for col in ("queued", "conflicts", "dead", "reviews", "unreadable"):
                 table.add_column(col, justify="right", no_wrap=True)
             for m, row in zip(runtime.config.maps, rows, strict=True):
                 table.add_row(
@@ -177,6 +177,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                         row.open_conflicts,
                         row.dead_letters,
                         row.open_reviews,
+                        row.unreadable,
                     )
                 )
             console.print(table)

@@ -68,6 +68,22 @@ def _print_dead(engine: SyncEngine, map_name: str | None, count: int) -> None:
         )
 
 
+def _print_unreadable(report: CycleReport) -> None:
+    """The records the cycle found unreadable (not known so before), at most ``SHOWN_DEAD``,
+    with why: the rest of their system's records kept flowing, these wait for a person."""
+    found = report.capture.unreadable
+    for item in found[:SHOWN_DEAD]:
+        console.print(
+            f"  [red]unreadable[/red] {plain(item.native_id)} in {plain(item.system)}: "
+            f"{plain(item.reason)}",
+            highlight=False,
+        )
+    if len(found) > SHOWN_DEAD:
+        console.print(
+            f"  ... and {len(found) - SHOWN_DEAD} more: syncline unreadable", highlight=False
+        )
+
+
 def _print_cycle(report: CycleReport) -> None:
     s, d = report.capture.stats, report.delivery
     loaded = f"loaded {report.capture.loaded} in batches, " if report.capture.loaded else ""
@@ -117,7 +133,10 @@ def sync(
                 _print_cycle(report)
                 if report.delivery.dead:
                     _print_dead(engine, name, report.delivery.dead)
-                failed = failed or bool(report.capture.errors or report.delivery.dead)
+                _print_unreadable(report)
+                failed = failed or bool(
+                    report.capture.errors or report.delivery.dead or report.capture.unreadable
+                )
             engine.store.checkpoint()  # while idle, not inside the next cycle
             if every is None:
                 break

@@ -98,7 +98,9 @@ class NativeRecord:
     """One record of one system, in canonical form.
 
     ``version`` is the system's own version token (write_date, etag, row version) used for
-    optimistic re-reads; ``data`` is None only when ``deleted`` is true.
+    optimistic re-reads; ``data`` is None only when ``deleted`` is true or the record exists
+    but could not be read as a canonical entity: then ``problem`` says why (naming the record
+    and the reason), and the record is *not* deleted.
     """
 
     entity: str
@@ -107,6 +109,20 @@ class NativeRecord:
     version: str | None = None
     modified_at: datetime | None = None
     deleted: bool = False
+    problem: str | None = None
+
+    @classmethod
+    def unreadable(
+        cls,
+        entity: str,
+        native_id: str,
+        problem: str,
+        *,
+        version: str | None = None,
+        modified_at: datetime | None = None,
+    ) -> NativeRecord:
+        """A record that exists but is not a valid ``entity``: ``problem`` says why."""
+        return cls(entity, native_id, None, version, modified_at, problem=problem)
 
     def cursor(self) -> Cursor | None:
         if self.modified_at is None:

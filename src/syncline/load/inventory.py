@@ -87,7 +87,10 @@ def _read_ids(connector: Connector, entity: str, ids: Sequence[str], out: SideRe
     """Read ``ids``; on a bad record, halve until it is found and reject it with the reason."""
     try:
         for record in connector.read(entity, ids):
-            out.records[record.native_id] = record
+            if record.problem is not None:
+                out.rejected.append(Rejection(out.system, record.native_id, record.problem))
+            else:
+                out.records[record.native_id] = record
     except PermanentError as exc:
         if len(ids) == 1:
             out.rejected.append(Rejection(out.system, ids[0], str(exc)))
@@ -103,13 +106,16 @@ def read_side(connector: Connector, entity: str, side: Side, progress: Progress)
     try:
         for page in connector.scan(entity):
             for record in page:
-                if not record.deleted and record.data is not None:
+                if record.problem is not None:
+                    out.rejected.append(Rejection(out.system, record.native_id, record.problem))
+                elif not record.deleted and record.data is not None:
                     out.records[record.native_id] = record
             progress.advance(len(page))
         return out
     except PermanentError:
         pass  # one record is unreadable: read by ids below, isolating the bad ones
-    ids = [i for i in connector.list_ids(entity) if i not in out.records]
+    rejected = {r.native_id for r in out.rejected}
+    ids = [i for i in connector.list_ids(entity) if i not in out.records and i not in rejected]
     size = max(1, connector.capabilities.read_batch_size)
     for start in range(0, len(ids), size):
         part = ids[start : start + size]

@@ -1,8 +1,9 @@
 """Change-capture cursors: how far capture got per map, system and entity.
 
 ``window`` holds, for records read inside the overlap window, ``{native_id: [hash, iso time]}``
-so that a re-read of the same content is dropped; ``saved_at`` is when the cursor last moved
-(the engine's clock), after which the window settles.
+so that a re-read of the same content is dropped; ``saved_at`` is when the cursor moved to its
+position (the engine's clock); ``settled_at`` when a read begun at least an overlap after that
+read the window again, which a late commit inside it could not have escaped (None: not yet).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class CursorState:
     native_id: str = ""
     window: dict[str, list[str]] = field(default_factory=dict)
     saved_at: datetime | None = None
+    settled_at: datetime | None = None
 
 
 def load_cursor(conn: Connection, map_name: str, system: str, entity: str) -> CursorState:
@@ -40,7 +42,13 @@ def load_cursor(conn: Connection, map_name: str, system: str, entity: str) -> Cu
     )
     if row is None:
         return CursorState()
-    return CursorState(row["modified_at"], row["native_id"], dict(row["window"]), row["updated_at"])
+    return CursorState(
+        row["modified_at"],
+        row["native_id"],
+        dict(row["window"]),
+        row["updated_at"],
+        row["settled_at"],
+    )
 
 
 def save_cursor(
@@ -60,6 +68,7 @@ def save_cursor(
             native_id=state.native_id,
             window=state.window,
             updated_at=state.saved_at or utcnow(),
+            settled_at=state.settled_at,
         )
     )
 

@@ -4,7 +4,9 @@ Vocabulary (ARCHITECTURE.md §3): a *link* joins the same real-world object in t
 map; its *snapshot* holds the last canonical values both sides agreed on; *cursors* remember how
 far change capture got; the *inbox* holds received webhook events; the *outbox* holds planned
 writes (``dead`` ones are the dead-letter list); *conflicts* wait for a person; *review items*
-are match suggestions; *audit events* record every applied change; *runs* record cycles.
+are match suggestions; *audit events* record every applied change; *runs* record cycles;
+*unreadable records* are records capture could not read as canonical entities, waiting for a
+person to fix them in their system.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ cursors = Table(
     Column("native_id", String(ID), nullable=False, default=""),
     # ids and content hashes seen inside the overlap window, to drop re-reads
     Column("window", json_type(), nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),  # when the cursor moved to its position
+    # when a read begun an overlap after ``updated_at`` read the window again (null: not yet)
+    Column("settled_at", UtcDateTime, nullable=True),
 )
 
 inbox = Table(
@@ -226,6 +230,20 @@ circuits = Table(
     Column("retry_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+unreadable_records = Table(
+    "unreadable_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("map_name", String(ID), nullable=False),
+    Column("system", String(ID), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("native_id", String(ID), nullable=False),
+    Column("reason", Text, nullable=False),  # the connector's words: which record, and why
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    UniqueConstraint("map_name", "system", "native_id"),
 )
 
 flow_items = Table(

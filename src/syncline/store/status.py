@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.engine import Connection
 
 from syncline.store.schema import conflicts, outbox, review_items, runs
+from syncline.store.unreadable import count_unreadable
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class MapStatus:
     open_conflicts: int
     dead_letters: int
     open_reviews: int
+    unreadable: int = 0  # records capture could not read (``syncline unreadable``)
 
 
 def _count_by_map(
@@ -32,11 +34,12 @@ def _count_by_map(
 
 
 def map_status(conn: Connection, map_names: list[str]) -> list[MapStatus]:
-    """One MapStatus per name in ``map_names`` (in that order), from five grouped queries."""
+    """One MapStatus per name in ``map_names`` (in that order), from six grouped queries."""
     backlog = _count_by_map(conn, outbox, outbox.c.state.in_(("pending", "running")))
     dead = _count_by_map(conn, outbox, outbox.c.state == "dead")
     open_conflicts = _count_by_map(conn, conflicts, conflicts.c.state == "open")
     reviews = _count_by_map(conn, review_items, review_items.c.state == "open")
+    unreadable = count_unreadable(conn)
     latest = (
         select(runs.c.map_name, func.max(runs.c.id).label("id"))
         .group_by(runs.c.map_name)
@@ -62,6 +65,7 @@ def map_status(conn: Connection, map_names: list[str]) -> list[MapStatus]:
                 open_conflicts=open_conflicts.get(name, 0),
                 dead_letters=dead.get(name, 0),
                 open_reviews=reviews.get(name, 0),
+                unreadable=unreadable.get(name, 0),
             )
         )
     return result

@@ -2,10 +2,13 @@
 
 Each yields pages of records to plan plus a ``commit`` callback that the cycle calls inside
 the transaction recording the planned work, so the cursor moves with the work it caused.
+A record the connector could not read (``NativeRecord.problem``) is not planned, nor taken for
+a delete: the cursor moves past it, and it waits in the state store's unreadable records.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,14 +18,18 @@ from sqlalchemy.engine import Connection
 from syncline.connectors.base import Capture, Connector, Cursor, NativeRecord
 from syncline.store.cursors import CursorState, save_cursor
 from syncline.store.inbox import InboxEvent, mark_processed
+from syncline.store.unreadable import clear_unreadable, note_unreadable
 from syncline.sync.digests import Digests
 
 WINDOW_LIMIT = 5000  # ids kept for de-duplication; beyond it re-reads are merely re-checked
 
 
 def record_hash(record: NativeRecord, digests: Digests | None = None) -> str:
-    """A short content hash of a record as read (``deleted`` for a tombstone); ``digests``
-    keeps the canonical values and full hash for the planner."""
+    """A short content hash of a record as read (``deleted`` for a tombstone, the reason's
+    for an unreadable record); ``digests`` keeps the canonical values and full hash for the
+    planner."""
+    if record.problem is not None:
+        return "unreadable:" + hashlib.sha256(record.problem.encode()).hexdigest()[:12]
     if record.deleted or record.data is None:
         return "deleted"
     return (digests or Digests()).of(record).hash[:24]
@@ -30,13 +37,49 @@ def record_hash(record: NativeRecord, digests: Digests | None = None) -> str:
 
 @dataclass
 class CapturePage:
-    """Records to plan and what to store with them (called with the planning transaction)."""
+    """Records to plan and what to store with them (called with the planning transaction).
+
+    Records given that could not be read are taken out of ``records`` into ``unreadable``."""
 
     records: list[NativeRecord]
     commit: Callable[[Connection], None]
     read: int = 0  # records read, before de-duplication
     done_ids: set[str] = field(default_factory=set)
     digests: Digests = field(default_factory=Digests)  # of ``records``, computed once
+    unreadable: list[NativeRecord] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self.unreadable = [r for r in self.records if r.problem is not None]
+        if self.unreadable:
+            self.records = [r for r in self.records if r.problem is None]
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A record capture read but could not plan: which, and why (the connector's words)."""
+
+    system: str
+    native_id: str
+    reason: str
+
+
+def keep_unreadable(
+    conn: Connection,
+    map_name: str,
+    system: str,
+    entity: str,
+    page: CapturePage,
+    *,
+    now: datetime,
+) -> list[Unreadable]:
+    """Store ``page``'s unreadable records (seen at ``now``) and forget those among its
+    records, which read fine now; the unreadable records that are news (not known before, or
+    known for another reason)."""
+    found = [(r.native_id, r.problem or "") for r in page.unreadable]
+    news = note_unreadable(conn, map_name, system, entity, found, now=now)
+    if page.records:
+        clear_unreadable(conn, map_name, system, [r.native_id for r in page.records])
+    return [Unreadable(system, i, reason) for i, reason in found if i in news]
 
 
 def _nothing(_conn: Connection) -> None:
@@ -53,24 +96,32 @@ def cursor_pages(
     limit: int,
     clock: Callable[[], datetime] | None = None,
 ) -> Iterator[CapturePage]:
-    """Pages of changes since the stored cursor ``state`` (see ``load_cursor``), re-reading
-    ``overlap_seconds`` back and dropping records whose content was already seen inside the
-    window.
+    """Pages of changes since the stored cursor ``state`` (see ``load_cursor``), dropping
+    records whose content was already seen inside the overlap window.
 
-    With a ``clock``, the window settles: once ``overlap_seconds`` have passed since the cursor
-    last moved, a late commit inside it would have shown up, so only newer records are read
-    (a quiet cycle then reads nothing).
+    Transactions commit out of timestamp order: a record stamped up to ``overlap_seconds``
+    before the cursor may commit after the read that moved the cursor there. So each read
+    goes back over the window before the cursor until one begun at least ``overlap_seconds``
+    (on ``clock``) after the cursor moved there has done so: whatever commits after that read
+    began is stamped after the cursor. The cursor has then settled, and reads take only what
+    is newer (a quiet cycle reads nothing) until it moves again. Without a ``clock`` the
+    window never settles.
     """
     overlap = timedelta(seconds=overlap_seconds)
-    settled = (
-        clock is not None and state.saved_at is not None and clock() - state.saved_at >= overlap
+    started = clock() if clock is not None else None
+    settles = (
+        started is not None
+        and state.saved_at is not None
+        and state.settled_at is None
+        and started >= state.saved_at + overlap
     )
     if state.modified_at is None:
         since = None
-    elif settled:
+    elif state.settled_at is not None:
         since = Cursor(state.modified_at, state.native_id)
     else:
         since = Cursor(state.modified_at - overlap)
+    origin = (state.modified_at, state.native_id)
     window = dict(state.window)
     latest = state.modified_at
     latest_id = state.native_id
@@ -96,14 +147,26 @@ def cursor_pages(
             if len(window) > WINDOW_LIMIT:
                 newest = sorted(window.items(), key=lambda kv: kv[1][1])[-WINDOW_LIMIT:]
                 window = dict(newest)
-        new_state = CursorState(latest, latest_id, dict(window))
-        # saved only when it moved (or learnt new content): the time it moved settles the window
-        changed = (latest, latest_id, window) != (state.modified_at, state.native_id, state.window)
+        if (latest, latest_id) != origin:
+            # a new position: its time is taken when it is stored, its window is not settled
+            new_state = CursorState(latest, latest_id, dict(window))
+        else:
+            settled = state.settled_at
+            if settled is None and settles and not batch.has_more:
+                settled = started  # this read went over the whole window
+            new_state = CursorState(latest, latest_id, dict(window), state.saved_at, settled)
+        changed = (latest, latest_id, window, new_state.settled_at) != (
+            state.modified_at,
+            state.native_id,
+            state.window,
+            state.settled_at,
+        )
         state = new_state
 
         def commit(c: Connection, s: CursorState = new_state, changed: bool = changed) -> None:
             if changed:
-                s.saved_at = clock() if clock is not None else None
+                if s.saved_at is None and clock is not None:
+                    s.saved_at = clock()
                 save_cursor(c, map_name, connector.system, entity, s)
 
         yield CapturePage(fresh, commit, read=len(batch.records), digests=digests)
@@ -153,8 +216,10 @@ def capture_modes(connector: Connector, entity: str) -> list[Capture]:
 
 __all__ = [
     "CapturePage",
+    "Unreadable",
     "capture_modes",
     "cursor_pages",
+    "keep_unreadable",
     "push_pages",
     "record_hash",
     "scan_pages",

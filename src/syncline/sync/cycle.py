@@ -34,8 +34,16 @@ from syncline.store.links import (
 from syncline.store.outbox import OutboxJob, get_job, list_jobs
 from syncline.store.reviews import decided_reviews
 from syncline.store.runs import finish_run, start_run
+from syncline.store.unreadable import forget_unseen
 from syncline.sync import conflicts as decisions
-from syncline.sync.capture import CapturePage, capture_modes, cursor_pages, push_pages, scan_pages
+from syncline.sync.capture import (
+    CapturePage,
+    capture_modes,
+    cursor_pages,
+    keep_unreadable,
+    push_pages,
+    scan_pages,
+)
 from syncline.sync.circuit import CircuitPolicy, Circuits
 from syncline.sync.context import Checkpoint, MapContext, build_context
 from syncline.sync.first_load import InitialLoad, UnaskedError, release_abandoned
@@ -301,6 +309,9 @@ class SyncEngine:
                     batches.append((load.plan(conn, part, page.digests, now), part))
             if records:
                 report.stats.add(self._planner(ctx, conn, now).plan(side, records, page.digests))
+            # not planned, not a failure of the system: the record waits for a person
+            system = ctx.system(side)
+            report.unreadable += keep_unreadable(conn, ctx.name, system, ctx.entity, page, now=now)
             page.commit(conn)
             self.checkpoint("capture.commit")
         report.read += page.read
@@ -373,6 +384,8 @@ class SyncEngine:
         seen: set[str] = set()
         for page in scan_pages(ctx.connectors[side], ctx.entity, seen):
             self._plan_page(ctx, side, page, report)
+        with self._tx() as conn:  # unreadable records deleted since wait no longer
+            forget_unseen(conn, ctx.name, ctx.system(side), seen)
         self._scan_deletes(ctx, side, seen, report)
 
     def _periodic_scan(self, ctx: MapContext, side: Side, report: CaptureReport) -> None:
@@ -502,6 +515,7 @@ def _stats(report: CycleReport) -> dict[str, Any]:
         "dead": d.dead,
         "replanned": d.replanned,
         "skipped_systems": report.capture.skipped,
+        "unreadable": len(report.capture.unreadable),
         "seconds": round(report.seconds, 3),
     }
 

@@ -174,9 +174,9 @@ class Planner:
         self._work = _Work()
         self._open_jobs = open_jobs_for_links(self.conn, [link.id])
         snapshot = load_snapshots(self.conn, [link.id]).get(link.id) or Snapshot(link.id)
-        if record.deleted or record.data is None:
+        if record.deleted or (record.data is None and record.problem is None):
             plan_delete(self, link, side, snapshot)
-        else:
+        elif record.data is not None:  # an unreadable one is merged once capture reads it
             conflicts = open_conflicts_for_links(self.conn, [link.id])
             frozen = {f: c for (_, f), c in conflicts.items()}
             values = record.data.canonical_values()
@@ -393,7 +393,7 @@ class Planner:
                 target = other(side)
                 partner = self.ctx.connectors[target].read(self.ctx.entity, [accepted.right_id])
                 links = links_by_native_ids(self.conn, self.ctx.name, target, [accepted.right_id])
-                if partner:
+                if partner and partner[0].data is not None:
                     self._link_partner(record, partner[0], side, links, "manual")
             elif all(i.decision == "create" for i in items):
                 create.append(record)
@@ -493,7 +493,11 @@ class Planner:
                 links = links_by_native_ids(
                     self.conn, self.ctx.name, other(side), [suggestion.partner_id]
                 )
-                if partner and self._link_partner(record, partner[0], side, links, "fuzzy"):
+                if (
+                    partner
+                    and partner[0].data is not None
+                    and self._link_partner(record, partner[0], side, links, "fuzzy")
+                ):
                     continue
                 remaining.append(record)
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from syncline.store.outbox import NewJob
+from syncline.sync.capture import Unreadable
 from syncline.sync.planner import PlanStats
 
 
@@ -24,13 +25,16 @@ class DeliveryReport:
 @dataclass
 class CaptureReport:
     """Planning counts of one capture pass; ``skipped`` names systems left alone (circuit
-    open or unreachable) and ``errors`` says why."""
+    open or unreachable) and ``errors`` says why; ``unreadable`` lists the records read that
+    could not be planned and were not known so before (all wait in the state store until
+    they read fine)."""
 
     stats: PlanStats = field(default_factory=PlanStats)
     read: int = 0
     loaded: int = 0  # records the initial load created in batches
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 @dataclass

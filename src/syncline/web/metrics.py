@@ -31,6 +31,12 @@ def exposition(status: StatusOut) -> bytes:
             ["map"],
             registry=registry,
         ),
+        "unreadable": Gauge(
+            "syncline_unreadable_records",
+            "Records capture could not read, waiting for a fix",
+            ["map"],
+            registry=registry,
+        ),
     }
     last_run = Gauge(
         "syncline_last_run_timestamp_seconds", "Start of the latest run", ["map"], registry=registry

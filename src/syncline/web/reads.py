@@ -42,7 +42,8 @@ CLOSED_STATES = ("done", "skipped", "superseded", "dead")
 
 
 def status(conn: Connection, config: SynclineConfig) -> StatusOut:
-    """Per map: health, last run, backlog, conflicts, dead letters, reviews; per system: circuit."""
+    """Per map: health, last run, backlog, conflicts, dead letters, reviews, unreadable
+    records; per system: circuit."""
     names = [m.name for m in config.maps]
     rows = map_status(conn, names)
     circuit_rows = {r["system"]: r for r in conn.execute(select(circuits)).mappings()}
@@ -51,7 +52,7 @@ def status(conn: Connection, config: SynclineConfig) -> StatusOut:
     for m, row in zip(config.maps, rows, strict=True):
         if row.last_run_state == "failed" or {m.a, m.b} & open_systems:
             health = "failing"
-        elif row.dead_letters or row.open_conflicts or row.open_reviews:
+        elif row.dead_letters or row.open_conflicts or row.open_reviews or row.unreadable:
             health = "attention"
         elif row.last_run_state is None:
             health = "idle"
@@ -68,6 +69,7 @@ def status(conn: Connection, config: SynclineConfig) -> StatusOut:
                 open_conflicts=row.open_conflicts,
                 dead_letters=row.dead_letters,
                 open_reviews=row.open_reviews,
+                unreadable=row.unreadable,
             )
         )
     systems = [

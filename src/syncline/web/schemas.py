@@ -22,6 +22,7 @@ class MapStatusOut(Out):
     open_conflicts: int
     dead_letters: int
     open_reviews: int
+    unreadable: int = Field(0, description="records capture could not read, waiting for a fix")
 
 
 class SystemOut(Out):

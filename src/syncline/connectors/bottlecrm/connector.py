@@ -41,7 +41,13 @@ from syncline.connectors.bottlecrm.resources import (
 from syncline.connectors.bottlecrm.settings import BottleCrmSettings
 from syncline.connectors.bottlecrm.time_entries import ENTITY as TIME_ENTRY
 from syncline.connectors.bottlecrm.time_entries import TimeEntryReader
-from syncline.errors import AuthError, ConnectorError, PermanentError, TransientError
+from syncline.errors import (
+    AuthError,
+    ConnectorError,
+    PermanentError,
+    SynclineError,
+    TransientError,
+)
 from syncline.model import CanonicalEntity
 
 TASKS_SHAPE = ListShape(("tasks",), count=("tasks_count",))
@@ -117,7 +123,20 @@ class BottleCrmConnector:
             ) from None
 
     def _record(self, resource: Resource, native: Json) -> NativeRecord:
-        data = resource.to_canonical(native)
+        """A record from the API's ``native`` form; one the mapping cannot turn into a valid
+        canonical record is an unreadable record saying why, so that the others are read."""
+        try:
+            data = resource.to_canonical(native)
+        except ConnectorError:
+            raise
+        except (SynclineError, ValueError, KeyError, TypeError) as exc:
+            reason = " ".join(str(exc).split())
+            return NativeRecord.unreadable(
+                resource.entity,
+                str(native["id"]),
+                f"{resource.entity} {native['id']} is not a valid {resource.entity}: {reason}",
+                modified_at=parse_time(native.get("updated_at")),
+            )
         return NativeRecord(
             entity=resource.entity,
             native_id=str(native["id"]),

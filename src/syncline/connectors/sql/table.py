@@ -169,8 +169,8 @@ class TableRows:
         self, rows: Sequence[Row[Any]], *, with_values: bool = False
     ) -> list[NativeRecord]:
         """The records of rows of ``select(self.table)``, in order: deleted rows as tombstones,
-        with their values only ``with_values``. PermanentError names the first row that is not
-        a valid entity."""
+        with their values only ``with_values``. A live row that is not a valid entity is an
+        unreadable record (``problem`` names the row and the reason), never a tombstone."""
         records: list[NativeRecord] = []
         for start in range(0, len(rows), _VALIDATED_AT_ONCE):
             part = rows[start : start + _VALIDATED_AT_ONCE]
@@ -186,16 +186,29 @@ class TableRows:
                     records.append(NativeRecord(self.entity, native_id, None, None, modified, True))
                     continue
                 data = next(parsed)
-                if isinstance(data, EntityValidationError):
-                    raise PermanentError(
-                        f"row {native_id} of {self.settings.table} is not a valid "
-                        f"{self.entity}: {data}",
-                        system=self.system,
-                        remote_message=str(data),
-                    )
                 version = self._version(self._stored(row))
+                if isinstance(data, EntityValidationError):
+                    records.append(self._unreadable(native_id, data, version, modified, gone))
+                    continue
                 records.append(NativeRecord(self.entity, native_id, data, version, modified, gone))
         return records
+
+    def _unreadable(
+        self,
+        native_id: str,
+        error: EntityValidationError,
+        version: str,
+        modified: datetime | None,
+        gone: bool,
+    ) -> NativeRecord:
+        """A row that is not a valid entity: a tombstone without values if it is deleted
+        anyway, else an unreadable record saying which row and why."""
+        if gone:
+            return NativeRecord(self.entity, native_id, None, None, modified, True)
+        problem = f"row {native_id} of {self.settings.table} is not a valid {self.entity}: {error}"
+        return NativeRecord.unreadable(
+            self.entity, native_id, problem, version=version, modified_at=modified
+        )
 
     def _values(self, data: CanonicalEntity) -> list[Any]:
         """The mapped columns' values for ``data``, in ``columns`` order."""

@@ -99,17 +99,37 @@ class TrytonConnector:
     # -- reading ---------------------------------------------------------------------------
 
     def _records(self, mapping: EntityMapping, rows: Sequence[Row]) -> list[NativeRecord]:
-        entities = mapping.to_canonical(rows)
-        return [
-            NativeRecord(
-                entity=mapping.entity,
-                native_id=str(row["id"]),
-                data=data,
-                version=_version(row),
-                modified_at=modified_at(row),
-            )
-            for row, data in zip(rows, entities, strict=True)
-        ]
+        """The records of ``rows``; a row the mapping cannot turn into a valid canonical
+        record is an unreadable record saying why (the page is mapped again row by row to
+        find it), so that the others are read."""
+        try:
+            entities: Sequence[CanonicalEntity | str] = mapping.to_canonical(rows)
+        except ConnectorError:
+            raise
+        except (SynclineError, ValueError, KeyError, TypeError):
+            entities = [self._one(mapping, row) for row in rows]
+        records = []
+        for row, data in zip(rows, entities, strict=True):
+            native_id, version, modified = str(row["id"]), _version(row), modified_at(row)
+            if isinstance(data, str):
+                records.append(
+                    NativeRecord.unreadable(
+                        mapping.entity, native_id, data, version=version, modified_at=modified
+                    )
+                )
+            else:
+                records.append(NativeRecord(mapping.entity, native_id, data, version, modified))
+        return records
+
+    def _one(self, mapping: EntityMapping, row: Row) -> CanonicalEntity | str:
+        """One row's canonical record, or why it is none."""
+        try:
+            return mapping.to_canonical([row])[0]
+        except ConnectorError:
+            raise
+        except (SynclineError, ValueError, KeyError, TypeError) as exc:
+            reason = " ".join(str(exc).split())
+            return f"{mapping.model} {row['id']} is not a valid {mapping.entity}: {reason}"
 
     def read_changes(self, entity: str, since: Cursor | None, limit: int) -> ChangeBatch:
         """Records modified strictly after ``since`` in (modified_at, numeric id) order.
