@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from syncline.connectors.base import NativeRecord
+from syncline.connectors.base import NativeRecord, WriteOp, WriteRequest
 from syncline.connectors.sql import SqlConnector
+from syncline.errors import PermanentError
 from syncline.model import Party
 from tests.sync.harness import Systems
 
@@ -51,3 +52,17 @@ def test_a_deleted_bad_row_is_a_plain_tombstone(tmp_path: Path) -> None:
     assert gone.deleted and gone.data is None and gone.problem is None
     (kept,) = crm.lookup("party", "vat_id", ["DE9"], include_deleted=True)
     assert kept.deleted and kept.problem is None
+
+
+def test_archiving_an_unreadable_row_is_refused_and_keeps_the_row(tmp_path: Path) -> None:
+    systems, crm, (alpha, typo, _) = _three(tmp_path)
+    requests = [
+        WriteRequest(WriteOp.ARCHIVE, "party", f"archive-{native_id}", native_id=native_id)
+        for native_id in (typo, alpha)
+    ]
+    refused, archived = crm.write("party", requests)
+    assert isinstance(refused.error, PermanentError)
+    assert f"party {typo} of parties is not a valid party" in str(refused.error)
+    assert archived.error is None, "the other row of the batch is archived"
+    assert systems.row("crm", typo)["active"] and systems.row("crm", typo)["name"] == "Typo"
+    assert not systems.row("crm", alpha)["active"]

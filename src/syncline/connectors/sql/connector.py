@@ -1,28 +1,18 @@
 """A database table as a system: rows read as canonical records (:mod:`.table`), records
-written as rows.
+written as rows (:mod:`.writes`).
 
 Writes set ``modified_column`` to the current UTC time.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    bindparam,
-    delete,
-    insert,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from syncline.connectors.base import (
     ChangeBatch,
@@ -30,22 +20,16 @@ from syncline.connectors.base import (
     Health,
     NativeRecord,
     PermanentError,
-    WriteOp,
-    WriteRequest,
-    WriteResult,
     chunked,
 )
+from syncline.connectors.sql.errors import read_failure
 from syncline.connectors.sql.lookup import loose_match, loosen
 from syncline.connectors.sql.settings import SqlSettings
-from syncline.connectors.sql.table import TableRows
-from syncline.model import CanonicalEntity
-from syncline.store.bulk import insert_rows
+from syncline.connectors.sql.writes import TableWrites
 
 
-class SqlConnector(TableRows):
+class SqlConnector(TableWrites):
     """The connector for one table; see :class:`SqlSettings` for the configuration."""
-
-    checks_versions_on_write = True  # an update with a stale expected version is refused
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -75,7 +59,7 @@ class SqlConnector(TableRows):
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
         records = self._records(rows)
         next_cursor = records[-1].cursor() if records else since
         return ChangeBatch(records, next_cursor, has_more=len(records) == limit)
@@ -92,7 +76,7 @@ class SqlConnector(TableRows):
                     for record in self._records(conn.execute(query).all()):
                         found[record.native_id] = record
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
         return [found[i] for i in dict.fromkeys(native_ids) if i in found]
 
     def lookup(
@@ -123,7 +107,7 @@ class SqlConnector(TableRows):
                         if condition is not None:
                             self._select_into(rows, conn, condition, include_deleted)
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
         return self._records(list(rows.values()), with_values=True)
 
     def _select_into(
@@ -160,7 +144,7 @@ class SqlConnector(TableRows):
                     query = select(self.key, column).where(self.key.in_(keys))
                     found.update((str(key), origin) for key, origin in conn.execute(query))
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
         return found
 
     def by_origin(self, entity: str, origins: Sequence[str]) -> list[NativeRecord]:
@@ -176,7 +160,7 @@ class SqlConnector(TableRows):
                 for part in chunked(list(origins), 500):
                     self._select_into(rows, conn, column.in_(list(part)), include_deleted=True)
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
         return self._records(list(rows.values()), with_values=True)
 
     def list_ids(self, entity: str) -> list[str]:
@@ -187,7 +171,7 @@ class SqlConnector(TableRows):
                 query = select(self.key).where(self._alive()).order_by(self.key)
                 return [str(k) for k in conn.execute(query).scalars()]
         except SQLAlchemyError as exc:
-            raise self._transient(exc) from None
+            raise read_failure(self.system, self.settings.table, exc) from None
 
     def scan(self, entity: str) -> Iterator[list[NativeRecord]]:
         """All live rows in pages of ``read_batch_size``, by key (keyset paging)."""
@@ -201,213 +185,11 @@ class SqlConnector(TableRows):
                 with self.engine.connect() as conn:
                     rows = conn.execute(query.limit(self.settings.read_batch_size)).all()
             except SQLAlchemyError as exc:
-                raise self._transient(exc) from None
+                raise read_failure(self.system, self.settings.table, exc) from None
             if not rows:
                 return
             last = rows[-1][self._key_at]
             yield self._records(rows)
-
-    # -- writing --------------------------------------------------------------------------------
-
-    def write(self, entity: str, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        """Apply a batch in one transaction; on a rejected row, each request on its own."""
-        self._check_entity(entity)
-        if not requests:
-            return []
-        try:
-            with self.engine.begin() as conn:
-                return self._apply(conn, requests)
-        except IntegrityError:
-            pass  # one row was rejected: find which, writing the others one by one
-        except OperationalError as exc:
-            raise self._transient(exc) from None
-        results: list[WriteResult] = []
-        for request in requests:
-            try:
-                with self.engine.begin() as conn:
-                    results.extend(self._apply(conn, [request]))
-            except IntegrityError as exc:
-                message = str(exc.orig).strip().splitlines()[0]
-                results.append(
-                    WriteResult(
-                        request,
-                        error=PermanentError(
-                            f"{self.settings.table} rejected the row: {message}",
-                            system=self.system,
-                            remote_message=message,
-                        ),
-                    )
-                )
-            except OperationalError as exc:
-                raise self._transient(exc) from None
-        return results
-
-    def _apply(self, conn: Connection, requests: Sequence[WriteRequest]) -> list[WriteResult]:
-        if all(r.op == WriteOp.CREATE for r in requests):  # a batch of creates (a load)
-            created = self._create(conn, list(requests))
-            return [
-                WriteResult(request, native_id=native_id, version=version)
-                for request, (native_id, version) in zip(requests, created, strict=True)
-            ]
-        results: dict[int, WriteResult] = {}
-        creates = [(i, r) for i, r in enumerate(requests) if r.op == WriteOp.CREATE]
-        if creates:
-            for (i, request), (native_id, version) in zip(
-                creates, self._create(conn, [r for _, r in creates]), strict=True
-            ):
-                results[i] = WriteResult(request, native_id=native_id, version=version)
-        others = [(i, r) for i, r in enumerate(requests) if r.op != WriteOp.CREATE]
-        if others:
-            ids = [str(r.native_id) for _, r in others]
-            current = self._current(conn, ids)
-            run: list[tuple[int, WriteRequest, dict[str, Any]]] = []  # updates, in order
-            for i, request in others:
-                if request.op == WriteOp.DELETE:
-                    self._update_rows(conn, run, results)
-                change = self._change(conn, request, current.get(str(request.native_id)))
-                if isinstance(change, WriteResult):
-                    results[i] = change
-                    continue
-                if run and list(run[0][2]) != list(change):
-                    self._update_rows(conn, run, results)
-                run.append((i, request, change))
-            self._update_rows(conn, run, results)
-        return [results[i] for i in range(len(requests))]
-
-    def _update_rows(
-        self,
-        conn: Connection,
-        run: list[tuple[int, WriteRequest, dict[str, Any]]],
-        results: dict[int, WriteResult],
-    ) -> None:
-        """Apply consecutive updates of the same columns in one statement, then read back
-        the new versions; empties ``run``."""
-        if not run:
-            return
-        columns = list(run[0][2])
-        statement = (
-            update(self.table)
-            .where(self.key == bindparam("k"))
-            .values({c: bindparam(f"v{n}") for n, c in enumerate(columns)})
-        )
-        rows = [
-            {"k": self._native_key(str(request.native_id))}
-            | {f"v{n}": values[c] for n, c in enumerate(columns)}
-            for _, request, values in run
-        ]
-        conn.execute(statement, rows)
-        after = self._current(conn, [str(request.native_id) for _, request, _ in run])
-        for i, request, _ in run:
-            native_id = str(request.native_id)
-            row = after.get(native_id)
-            version = self._version(self._stored(row)) if row is not None else None
-            results[i] = WriteResult(request, native_id=native_id, version=version)
-        run.clear()
-
-    def _create(self, conn: Connection, requests: list[WriteRequest]) -> list[tuple[str, str]]:
-        """Insert a row per request; returns each row's key and version, in order."""
-        mapped = []
-        for request in requests:
-            if request.data is None:
-                raise PermanentError("a create needs data", system=self.system)
-            mapped.append(self._values(request.data))
-        # the same stamp and flag for every row of the batch
-        fixed: dict[str, Any] = {}
-        if self.settings.modified_column:
-            fixed[self.settings.modified_column] = self._now()
-        if self.settings.deleted_column:
-            fixed[self.settings.deleted_column] = False
-        origin = self.settings.origin_column  # each row's own: its create's idempotency key
-        if conn.dialect.name == "sqlite" and self._int_key and self.settings.key_kind == "auto":
-            # SQLite cannot order RETURNING rows (SQLAlchemy would insert row by row). The one
-            # writer inside its transaction, it gives the rows of one executemany consecutive
-            # keys after the largest: the last key counts them back, and one range read gets
-            # the rows as stored (their versions).
-            # one driver executemany of tuples; a mapped column also stamped takes the stamp
-            keep = [i for i, column in enumerate(self._mapped) if column not in fixed]
-            columns = [*(self._mapped[i] for i in keep), *fixed]
-            shared = tuple(fixed.values())
-            tuples = [(*(v[i] for i in keep), *shared) for v in mapped]
-            if origin:
-                columns.append(origin)
-                tuples = [(*t, r.idempotency_key) for t, r in zip(tuples, requests, strict=True)]
-            insert_rows(conn, self.table, columns, tuples)
-            last = int(conn.execute(text("SELECT last_insert_rowid()")).scalar_one())
-            first = last - len(mapped) + 1
-            query = select(self.key, *(self.table.c[c] for c in self._mapped))
-            query = query.where(self.key >= first, self.key <= last).order_by(self.key)
-            stored = conn.execute(query).all()
-            return [(str(row[0]), self._version(tuple(row[1:]))) for row in stored]
-        key = self.settings.key_column
-        rows = [dict(zip(self._mapped, values, strict=True)) | fixed for values in mapped]
-        if origin:
-            for row, request in zip(rows, requests, strict=True):
-                row[origin] = request.idempotency_key
-        if self.settings.key_kind == "uuid":
-            for row in rows:
-                row[key] = str(uuid.uuid4())
-        if conn.dialect.name == "sqlite" and self.settings.key_kind == "uuid":
-            # uuid keys are ours: each row finds its request again
-            returned = conn.execute(insert(self.table).returning(*self.table.c), rows)
-            by_key = {str(r[self._key_at]): r for r in returned}
-            stored = [by_key[str(row[key])] for row in rows]
-        else:
-            statement = insert(self.table).returning(*self.table.c, sort_by_parameter_order=True)
-            stored = list(conn.execute(statement, rows))
-        return [(str(row[self._key_at]), self._version(self._stored(row))) for row in stored]
-
-    def _current(self, conn: Connection, ids: list[str]) -> dict[str, Row[Any]]:
-        found: dict[str, Row[Any]] = {}
-        for part in chunked(ids, 500):
-            keys = [self._native_key(i) for i in part]
-            query = select(self.table).where(self.key.in_(keys), self._alive())
-            for row in conn.execute(query).all():
-                found[str(row[self._key_at])] = row
-        return found
-
-    def _change(
-        self, conn: Connection, request: WriteRequest, row: Row[Any] | None
-    ) -> WriteResult | dict[str, Any]:
-        """Apply a delete, or check an update or archive: its outcome, or the columns to set."""
-        native_id = str(request.native_id)
-        if request.op == WriteOp.DELETE:
-            where = self.key == self._native_key(native_id)
-            if row is not None:
-                if self.settings.deleted_column:
-                    values: dict[str, Any] = {self.settings.deleted_column: True}
-                    if self.settings.modified_column:
-                        values[self.settings.modified_column] = self._now()
-                    conn.execute(update(self.table).where(where).values(values))
-                else:
-                    conn.execute(delete(self.table).where(where))
-            return WriteResult(request, native_id=native_id, version=None)
-        if row is None:
-            if request.expected_version is not None:
-                return WriteResult(request, version_conflict=True)
-            return WriteResult(
-                request,
-                error=PermanentError(
-                    f"{self.entity} {native_id} does not exist in {self.settings.table}",
-                    system=self.system,
-                    remote_message="record not found",
-                ),
-            )
-        expected = request.expected_version
-        if expected is not None and self._version(self._stored(row)) != expected:
-            return WriteResult(request, version_conflict=True)
-        if request.op == WriteOp.ARCHIVE:
-            before = self._records([row])[0].data
-            assert before is not None
-            data: CanonicalEntity = before.model_copy(update={"active": False})
-            fields: frozenset[str] | None = frozenset({"active"})
-        else:
-            if request.data is None:
-                raise PermanentError("an update needs data", system=self.system)
-            data, fields = request.data, request.fields
-        columns = self._columns(data, fields)
-        if self.settings.origin_column:  # the origin of what the row now holds: this write
-            columns[self.settings.origin_column] = request.idempotency_key
-        return columns
 
     # -- the rest -------------------------------------------------------------------------------
 
