@@ -142,6 +142,35 @@ def test_backoff_never_waits_longer_than_its_cap_however_long_a_system_is_down(
     assert 0 < (job.next_attempt_at - clock.now).total_seconds() <= policy.max_delay
 
 
+def test_a_target_that_goes_down_while_a_raced_write_is_read_again_loses_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, clock, erp, alpha, erp_alpha = _linked(store, tmp_path)
+    beta = systems.create("crm", name="Beta", vat_id="DE2")
+    sync.run_cycle("parties")
+    erp_beta = systems.by_vat("erp")["DE2"][0]
+    systems.edit("crm", alpha, name="Alpha GmbH")
+    systems.edit("crm", beta, name="Beta GmbH")
+    sync.capture("parties")
+
+    def race() -> None:  # a person edits Alpha in the ERP, then the ERP drops off
+        systems.edit("erp", erp_alpha, website="https://alpha.no")
+        erp.down = True
+
+    erp.before_write = race
+    report = sync.deliver("parties")  # reading Alpha again fails: it waits, nothing escapes
+    assert (report.delivered, report.retried) == (1, 1)
+    assert systems.rows("erp")[erp_beta].name == "Beta GmbH"
+    assert systems.rows("erp")[erp_alpha].name == "Alpha", "the raced write was not made"
+    erp.down = False
+    for _ in range(3):
+        clock.advance(60)
+        sync.run_cycle("parties")
+    assert systems.rows("erp")[erp_alpha].name == systems.rows("crm")[alpha].name == "Alpha GmbH"
+    assert systems.rows("crm")[alpha].website == "https://alpha.no", "the person's edit stands"
+    assert sync.run_cycle("parties").planned_writes == 0 and not sync.conflicts()
+
+
 def test_rate_limited_waits_at_least_retry_after(store: Store, tmp_path: Path) -> None:
     systems, sync, clock, erp, crm_id, erp_id = _linked(store, tmp_path)
     erp.write_failures = [RateLimitedError("429 Too Many Requests", system="erp", retry_after=120)]

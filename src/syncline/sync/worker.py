@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import Connection
 
-from syncline.connectors.base import NativeRecord, WriteOp, WriteRequest
+from syncline.connectors.base import Connector, NativeRecord, WriteOp, WriteRequest, WriteResult
 from syncline.errors import (
     ConnectorError,
     PermanentError,
@@ -233,6 +233,8 @@ class Worker(InDoubt):
             return self._transient(ctx, target, [j for j, _ in ready], exc, report)
         self.checkpoint("deliver.written")
         by_key = {j.idempotency_key: (j, v) for j, v in ready}
+        stale_writes = [r for r in results if r.version_conflict]
+        changed, reread_error = _read_changed(connector, ctx.entity, stale_writes)
         with self.store.begin() as conn:
             if results:
                 self.circuits.succeeded(conn, ctx.system(target))
@@ -248,13 +250,16 @@ class Worker(InDoubt):
                 if result.ok:
                     delivered.append((job, values, result))
                     report.delivered += 1
+                elif result.version_conflict and reread_error is not None:
+                    self._retry_later(conn, job, reread_error, now)  # merged once it reads
+                    report.retried += 1
                 elif result.version_conflict:
-                    again = connector.read(ctx.entity, [str(job.native_id)])
-                    if again and again[0].problem is not None:
-                        mark_dead(conn, job.id, unreadable_target(connector.system, again[0]), now)
+                    fresh = changed.get(str(job.native_id))
+                    if fresh is not None and fresh.problem is not None:
+                        mark_dead(conn, job.id, unreadable_target(connector.system, fresh), now)
                         report.dead += 1
                         continue
-                    self._replan(conn, ctx, target, job, again[0] if again else None)
+                    self._replan(conn, ctx, target, job, fresh)
                     report.replanned += 1
                 elif isinstance(result.error, PermanentError):
                     mark_dead(conn, job.id, result.error.remote_message, now)
@@ -397,6 +402,21 @@ class Worker(InDoubt):
             count_attempt=False,
             depends_on=depends_on,
         )
+
+
+def _read_changed(
+    connector: Connector, entity: str, results: list[WriteResult]
+) -> tuple[dict[str, NativeRecord], ConnectorError | None]:
+    """The records a target changed under writes it refused as stale, read again before the
+    results are recorded (so a failing read cannot undo that record): by native id, or the
+    read's error (those writes then wait and retry)."""
+    if not results:
+        return {}, None
+    ids = [str(r.request.native_id) for r in results]
+    try:
+        return {r.native_id: r for r in connector.read(entity, ids)}, None
+    except ConnectorError as exc:
+        return {}, exc
 
 
 __all__ = ["CheckedWrites", "DeliveryReport", "RetryPolicy", "Worker"]
