@@ -8,7 +8,7 @@ up on it), ``superseded`` (a newer plan for the same link and target replaced it
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -225,6 +225,29 @@ def supersede_pending(
     if keep:
         query = query.where(outbox.c.id.not_in(list(keep)))
     return int(conn.execute(query.values(state="superseded", updated_at=utcnow())).rowcount)
+
+
+def supersede_dead(conn: Connection, new_jobs: Mapping[tuple[int, str], Sequence[int]]) -> int:
+    """Mark dead jobs superseded whose link has new work for the same target system: the new
+    jobs, ``(link id, target system): [job ids]`` (never superseded themselves, though one may
+    be a dead job planned again to the letter)."""
+    by_system: dict[str, list[int]] = {}
+    for link_id, system in new_jobs:
+        by_system.setdefault(system, []).append(link_id)
+    count = 0
+    for system, link_ids in by_system.items():
+        for start in range(0, len(link_ids), 500):
+            chunk = link_ids[start : start + 500]
+            keep = [job_id for link_id in chunk for job_id in new_jobs[(link_id, system)]]
+            query = update(outbox).where(
+                outbox.c.link_id.in_(chunk),
+                outbox.c.target_system == system,
+                outbox.c.state == "dead",
+                outbox.c.id.not_in(keep),
+            )
+            result = conn.execute(query.values(state="superseded", updated_at=utcnow()))
+            count += int(result.rowcount)
+    return count
 
 
 def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, list[OutboxJob]]:
@@ -504,6 +527,7 @@ __all__ = [
     "release",
     "reschedule",
     "revive",
+    "supersede_dead",
     "supersede_pending",
     "waited_creates",
 ]

@@ -23,6 +23,7 @@ from syncline.store.outbox import (
     enqueue,
     finish,
     open_jobs_for_links,
+    supersede_dead,
     supersede_pending,
 )
 from syncline.store.reviews import decided_reviews
@@ -546,12 +547,21 @@ class Planner:
                 kept.setdefault((job.link_id, job.target_system), []).append(job_id)
                 work.supersede.add((job.link_id, job.target_system))
         for link_id, system in work.supersede:
-            open_jobs = self._open_jobs.get(link_id, [])
-            keep = kept.get((link_id, system), [])
-            if any(j.target_system == system and j.id not in keep for j in open_jobs):
+            open_jobs = [j for j in self._open_jobs.get(link_id, []) if j.target_system == system]
+            # an operator's edited retry of a dead letter is a decision, not a plan: it stays,
+            # and runs first (oldest); newer work is merged again against what it wrote
+            keep = kept.get((link_id, system), []) + [j.id for j in open_jobs if _edited(j)]
+            if any(j.id not in keep for j in open_jobs):
                 supersede_pending(self.conn, [link_id], system, keep=keep)
+        # a dead letter of a record that has newer work for the same system is replaced by
+        # it: that work carries every value still to be written (it dies again if it must)
+        supersede_dead(self.conn, kept)
         record_events(self.conn, work.audit)
         self._work = _Work()
+
+
+def _edited(job: OutboxJob) -> bool:
+    return job.state == "pending" and bool(job.payload.get("edited"))
 
 
 __all__ = ["PlanStats", "Planner"]

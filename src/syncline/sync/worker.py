@@ -211,6 +211,17 @@ class Worker(InDoubt):
                 and links.get(j.link_id) is not None
                 and links[j.link_id].state != "active"
             ]
+            # a create for a link that has its record in the target already (a newer create
+            # landed, or the record was linked since): sending it would make a duplicate
+            made = [
+                j
+                for j in jobs
+                if j.op == "create"
+                and j.link_id is not None
+                and links.get(j.link_id) is not None
+                and links[j.link_id].native_id(target) is not None
+            ]
+            gone.extend(j for j in made if j not in gone)
             finish(conn, [j.id for j in gone], "superseded", now)  # deleted or unlinked since
             for job in jobs:
                 if job in gone:
