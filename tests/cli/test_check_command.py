@@ -129,7 +129,8 @@ def test_check_connect_reports_every_system_that_fails(
     assert "state store sqlite:///" in out
     failed = [line for line in err.splitlines() if line.startswith("system ")]
     assert [line.split(": error: ")[0] for line in failed] == ["system crm", "system erp"]
-    assert all("cannot read table 'kunden'" in line for line in failed), failed
+    for system, line in zip(SYSTEMS, failed, strict=True):  # each names the file it opened
+        assert f"cannot read table 'kunden' of sqlite:///{missing / system}.db" in line, line
 
 
 def test_a_relative_sqlite_url_of_a_system_is_relative_to_the_config_file(

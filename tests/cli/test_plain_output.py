@@ -131,7 +131,9 @@ def test_a_dead_letter_shows_its_error_whole(
         with store.begin() as conn:
             job = next(j for j in list_jobs(conn, state="dead") if j.target_system == "erp")
             # the cycle named the dead letter and the target's reason where it failed
-            reason = f"  dead letter {job.id}: create party (new) in erp: {job.last_error}"
+            crm_id = next(iter(crm.parties().values()))
+            copy = f"new copy of crm {crm_id} (link {job.link_id})"
+            reason = f"  dead letter {job.id}: create party {copy} in erp: {job.last_error}"
             assert reason in out.splitlines(), out
             error = f"[erp] kunden rejected the row: [ustid] {job.last_error}"
             mark_dead(conn, job.id, error, datetime.now(UTC))

@@ -17,6 +17,7 @@ from syncline.cli.common import (
     plain,
     plain_cells,
 )
+from syncline.cli.lookups import record_labels
 from syncline.errors import SynclineError
 from syncline.flows.base import RunOptions
 from syncline.flows.registry import build_flow
@@ -55,8 +56,9 @@ def _print_dead(engine: SyncEngine, map_name: str | None, count: int) -> None:
     is named where it fails."""
     with engine.store.begin() as conn:
         letters = list_jobs(conn, "dead", map_name, min(count, SHOWN_DEAD), newest=True)
+    records = record_labels(engine.store, engine.config, letters)
     for job in letters:
-        record = job.native_id or "(new)"
+        record = records[job.id]
         console.print(
             f"  [red]dead letter {job.id}[/red]: {plain(job.op)} {plain(job.entity)} "
             f"{plain(record)} in {plain(job.target_system)}: {plain(job.last_error or '')}",

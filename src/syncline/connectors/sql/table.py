@@ -87,7 +87,9 @@ class TableRows:
             self.table = Table(settings.table, MetaData(), autoload_with=self.engine)
         except SQLAlchemyError as exc:
             raise TransientError(
-                f"cannot read table {settings.table!r}: {exc.__class__.__name__}: {exc}",
+                f"cannot read table {settings.table!r} of "
+                f"{self.engine.url.render_as_string(hide_password=True)}: "
+                f"{exc.__class__.__name__}: {exc}",
                 system=system,
             ) from None
         needed = [settings.key_column, *settings.columns.values()]
