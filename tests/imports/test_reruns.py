@@ -12,6 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from syncline.cli import main
 from syncline.connectors.sql import SqlConnector
 from syncline.imports import ContactImport, ImportFileError, ReviewApplier, open_import_groups
 from syncline.imports.reviewfile import entered_decisions
@@ -164,6 +165,23 @@ def test_open_import_review_groups_are_counted_per_system_and_file(
     importer(state, crm).run(source)
     with state.begin() as conn:
         assert open_import_groups(conn) == {"crm": {"leads.csv": 2}}
+
+
+def test_status_names_the_import_rows_waiting_for_review(
+    tmp_path: Path,
+    config_file: Path,
+    state: Store,
+    crm: SqlConnector,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add_contact(crm, first_name="Anna", last_name="Schmidt", email="anna@firma.de")
+    source = write(tmp_path / "leads.csv", ["Anne;Schmidt;;;;;", "A.;Schmidt;;;;;"])
+    importer(state, crm).run(source)  # the store of config_file
+    assert main(["status", "-c", str(config_file)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "import into crm: 2 row(s) of leads.csv wait for review" in shown
+    assert main(["status", "-c", str(config_file), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["imports"] == {"crm": {"leads.csv": 2}}
     with (tmp_path / "leads.review.csv").open(encoding="utf-8-sig", newline="") as handle:
         assert sum(1 for r in csv.reader(handle) if r[2] == "this row") == 2
 

@@ -25,6 +25,7 @@ from syncline.cli.starter import STARTER_CONFIG
 from syncline.errors import ConfigError, SynclineError
 from syncline.flows.registry import flow_problems
 from syncline.flows.status import FlowStatus, flow_status
+from syncline.imports import open_import_groups
 from syncline.mapping import SynclineConfig
 from syncline.runtime import Runtime, connector_type, connector_types
 from syncline.store import map_status
@@ -151,6 +152,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         names = [m.name for m in runtime.config.maps]
         with runtime.store.begin() as conn:
             rows = map_status(conn, names)
+            imports = open_import_groups(conn)  # {"crm": {"leads.csv": 3}}
         flows = flow_status(runtime.store, runtime.config)
 
         def render() -> None:
@@ -183,10 +185,19 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
             console.print(table)
             if not rows:
                 console.print("no maps configured")
+            for system, files in imports.items():
+                for file, count in files.items():
+                    console.print(
+                        f"import into {plain(system)}: {count} row(s) of {plain(file)} wait for "
+                        "review (the review queue, or fill in its review file and run "
+                        "'syncline import review FILE')",
+                        highlight=False,
+                    )
             if flows:
                 console.print(_flow_table(flows))
 
-        emit({"config": str(runtime.config_path), "maps": rows, "flows": flows}, as_json, render)
+        document = {"config": str(runtime.config_path), "maps": rows, "flows": flows}
+        emit({**document, "imports": imports}, as_json, render)
 
 
 def _flow_table(flows: list[FlowStatus]) -> Table:
