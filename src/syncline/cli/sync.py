@@ -21,7 +21,7 @@ from syncline.cli.lookups import record_labels
 from syncline.errors import SynclineError
 from syncline.flows.base import RunOptions
 from syncline.flows.registry import build_flow
-from syncline.flows.schedule import due_flows
+from syncline.flows.schedule import due_flows, due_maps
 from syncline.load.suggester import FuzzySuggester
 from syncline.runtime import Runtime
 from syncline.store.outbox import list_jobs
@@ -122,9 +122,11 @@ def sync(
         engine = engine_for(runtime)
         failed = False
         flows_started: dict[str, float] = {}
+        maps_started: dict[str, float] = {}
         while True:
             started = time.monotonic()
-            for name in names:
+            for name in due_maps(runtime.config, names, maps_started, started):
+                maps_started[name] = started
                 try:
                     report = engine.run_cycle(name)
                 except MapBusyError:  # several workers on one PostgreSQL store: theirs now

@@ -1,4 +1,4 @@
-"""When each flow is due: ``schedule.every`` seconds after its last start.
+"""When each flow (and each map) is due: ``schedule.every`` seconds after its last start.
 
 ``syncline sync --every`` runs the maps' cycles and, between them, every enabled flow that is
 due, so one long-running process keeps master data and business processes moving. A periodic
@@ -8,7 +8,7 @@ the month's run happens by itself when the month turns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from syncline.mapping import SynclineConfig
 
@@ -26,4 +26,19 @@ def due_flows(config: SynclineConfig, last_started: Mapping[str, float], now: fl
     return due
 
 
-__all__ = ["due_flows"]
+def due_maps(
+    config: SynclineConfig, names: Sequence[str], last_started: Mapping[str, float], now: float
+) -> list[str]:
+    """Of ``names``, the maps due in a round of ``syncline sync --every``: those without a
+    ``schedule.every``, never started, or last started at least that long ago."""
+    every = {m.name: m.schedule.every for m in config.maps}
+    return [
+        name
+        for name in names
+        if every.get(name) is None
+        or name not in last_started
+        or now - last_started[name] >= (every[name] or 0.0)
+    ]
+
+
+__all__ = ["due_flows", "due_maps"]

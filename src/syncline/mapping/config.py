@@ -123,7 +123,13 @@ class MatchConfig(Strict):
 
 
 class Schedule(Strict):
-    every: float = Field(default=60.0, gt=0, description="Seconds between sync cycles.")
+    every: float | None = Field(
+        default=None,
+        gt=0,
+        description="Under 'syncline sync --every', at least this many seconds between this "
+        "map's cycles (a map of slow-moving data may run less often than the others); "
+        "none: every round.",
+    )
 
 
 class MapConfig(Strict):
