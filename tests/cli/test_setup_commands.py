@@ -133,7 +133,7 @@ def test_status_on_a_fresh_store_creates_it(
     cfg.write_text(MINIMAL)
     code, out, _ = run(["status", "--config", str(cfg), "--json"], capsys)
     assert code == 0
-    assert json.loads(out) == {"config": str(cfg), "maps": [], "flows": []}
+    assert json.loads(out) == {"config": str(cfg), "maps": [], "flows": [], "imports": {}}
     assert (tmp_path / "state" / "s.db").is_file()  # relative to the config file
 
 
