@@ -84,6 +84,21 @@ def test_no_echo_a_written_record_read_back_plans_nothing(store: Store, tmp_path
     assert echo.capture.stats.jobs == 0 and len(erp.writes) == writes
 
 
+def test_plan_lists_only_the_writes_the_cycle_would_leave_queued(
+    store: Store, tmp_path: Path
+) -> None:
+    systems, sync, _, crm_id, erp_id = _linked(store, tmp_path)
+    systems.edit("crm", crm_id, name="Alpha GmbH")
+    # the ERP's page turns the name into a conflict: the CRM page's write of it is replaced
+    systems.edit("erp", erp_id, name="Alpha AS", website="https://alpha.no")
+    planned = [(j.op, j.target_system, j.fields) for j in sync.plan("parties").jobs]
+    assert planned == [("update", "crm", ["website"])]
+    sync.capture("parties")
+    with store.begin() as conn:
+        queued = [(j.op, j.target_system, j.fields) for j in list_jobs(conn, "pending")]
+    assert queued == planned
+
+
 def test_plan_is_a_dry_run_that_stores_and_writes_nothing(store: Store, tmp_path: Path) -> None:
     systems, sync, erp, crm_id, erp_id = _linked(store, tmp_path)
     systems.edit("crm", crm_id, name="Alpha GmbH")

@@ -250,6 +250,18 @@ def supersede_dead(conn: Connection, new_jobs: Mapping[tuple[int, str], Sequence
     return count
 
 
+def pending_ids(conn: Connection, job_ids: Sequence[int]) -> set[int]:
+    """Those of ``job_ids`` that are pending."""
+    ids = sorted(set(job_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        query = select(outbox.c.id).where(
+            outbox.c.id.in_(ids[start : start + 500]), outbox.c.state == "pending"
+        )
+        found.update(int(i) for i in conn.execute(query).scalars())
+    return found
+
+
 def open_jobs_for_links(conn: Connection, link_ids: Sequence[int]) -> dict[int, list[OutboxJob]]:
     """Pending and running jobs by link id."""
     result: dict[int, list[OutboxJob]] = {}
@@ -524,6 +536,7 @@ __all__ = [
     "list_jobs",
     "mark_dead",
     "open_jobs_for_links",
+    "pending_ids",
     "release",
     "reschedule",
     "revive",

@@ -31,7 +31,7 @@ from syncline.store.links import (
     links_by_native_ids,
     list_links,
 )
-from syncline.store.outbox import OutboxJob, get_job, list_jobs
+from syncline.store.outbox import NewJob, OutboxJob, get_job, list_jobs, pending_ids
 from syncline.store.reviews import decided_reviews
 from syncline.store.runs import finish_run, start_run
 from syncline.store.unreadable import forget_unseen
@@ -240,15 +240,19 @@ class SyncEngine:
         with self.store.engine.connect() as conn:
             transaction = conn.begin()
             self._dry = conn
-            planned: list[Any] = []
+            planned: list[tuple[int, NewJob]] = []
             self._planned = planned
             try:
                 capture = self.capture(map_name)
+                # a later page of the same cycle may replace a job (the other side's record
+                # came in): only what would still be queued when the cycle ends
+                waiting = pending_ids(conn, [job_id for job_id, _ in planned])
             finally:
                 self._dry = None
                 self._planned = None
                 transaction.rollback()
-        return Plan(map_name, planned, capture)
+        jobs = {job_id: job for job_id, job in planned if job_id in waiting}
+        return Plan(map_name, list(jobs.values()), capture)
 
     def deliver(self, map_name: str | None = None) -> DeliveryReport:
         """Deliver due outbox jobs (of one map, or of all maps)."""
@@ -256,7 +260,7 @@ class SyncEngine:
 
     # -- capture internals ----------------------------------------------------------------------
 
-    _planned: list[Any] | None = None
+    _planned: list[tuple[int, NewJob]] | None = None
     _load: InitialLoad | None = None
 
     @contextlib.contextmanager

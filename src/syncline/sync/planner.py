@@ -76,7 +76,8 @@ class _Work:
 
 
 class Planner:
-    """Plans one map's captured records; ``planned`` collects every job (for dry runs)."""
+    """Plans one map's captured records; ``planned`` collects every job with its outbox id
+    (for dry runs)."""
 
     def __init__(
         self,
@@ -86,7 +87,7 @@ class Planner:
         now: datetime,
         in_doubt_before: datetime,
         suggester: LinkSuggester | None = None,
-        planned: list[NewJob] | None = None,
+        planned: list[tuple[int, NewJob]] | None = None,
     ) -> None:
         self.ctx = ctx
         self.conn = conn
@@ -540,7 +541,7 @@ class Planner:
         ids = enqueue(self.conn, work.jobs, self.now)
         self.stats.jobs += len(work.jobs)
         if self.planned is not None:
-            self.planned.extend(work.jobs)
+            self.planned.extend(zip(ids, work.jobs, strict=True))
         kept: dict[tuple[int, str], list[int]] = {}
         for job, job_id in zip(work.jobs, ids, strict=True):
             if job.link_id is not None:
