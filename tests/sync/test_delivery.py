@@ -223,7 +223,8 @@ def test_a_dead_letter_is_replaced_by_newer_work_and_a_stale_create_never_duplic
     sync.run_cycle("parties")
     assert sorted(p.name for p in systems.rows("erp").values()) == ["Beta AS", "Gamma <AB>", "Seed"]
     with store.begin() as conn:
-        assert get_job(conn, dead.id).state == "superseded"
+        stale = get_job(conn, dead.id)
+    assert stale is not None and stale.state == "superseded"
 
 
 def test_rate_limited_waits_at_least_retry_after(store: Store, tmp_path: Path) -> None:
