@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from syncline.cli import main
 from syncline.cli.common import state
+from tests.cli.support import run
 from tests.cli.test_sql_tables import SYSTEMS, Legacy, write_config
 from tests.connectors.sql.legacy_tables import legacy_system
 
@@ -22,16 +22,6 @@ from tests.connectors.sql.legacy_tables import legacy_system
 def forget_global_config() -> Iterator[None]:
     yield
     state.config = None
-
-
-def run(
-    config: Path, capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
-) -> tuple[str, str]:
-    got = main(["--config", str(config), *args])
-    out, err = capsys.readouterr()
-    assert got == code, (args, out, err)
-    assert "Traceback" not in err
-    return out, err
 
 
 def parties(*rules: dict[str, Any]) -> dict[str, Any]:

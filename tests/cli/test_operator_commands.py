@@ -15,9 +15,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from syncline.cli import app, main
+from syncline.cli import app
 from syncline.cli.common import state
 from syncline.errors import SynclineError
+from tests.cli.support import parties_map
+from tests.cli.support import run as cli_run
 from tests.cli.test_sql_tables import SYSTEMS, Legacy, write_config
 
 
@@ -31,23 +33,12 @@ def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def run(
     config: Path, capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
 ) -> tuple[str, str]:
-    got = main(["--config", str(config), *args])
-    out, err = capsys.readouterr()
-    assert got == code, (args, out, err)
-    assert "Traceback" not in err
+    """As :func:`tests.cli.support.run`, its error output on one line (Rich wraps it)."""
+    out, err = cli_run(config, capsys, *args, code=code)
     return out, " ".join(err.split())
 
 
-PARTIES = {
-    "name": "parties",
-    "entity": "party",
-    "a": "crm",
-    "b": "erp",
-    "only_listed_fields": True,
-    "fields": [{"field": "name"}, {"field": "vat_id"}],
-    "match": {"keys": ["emails"]},
-    "overlap_seconds": 0,
-}
+PARTIES = parties_map(match={"keys": ["emails"]})
 
 
 class Refused:

@@ -8,16 +8,15 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from sqlalchemy import update
 
-from syncline.cli import main
 from syncline.cli.common import state
 from syncline.store import Store
 from syncline.store.outbox import list_jobs, mark_dead
+from tests.cli.support import parties_map, run
 from tests.cli.test_sql_tables import SYSTEMS, Legacy, write_config
 from tests.connectors.sql.legacy_tables import PARTY_TABLE, create_legacy_tables, legacy_system
 
@@ -38,29 +37,6 @@ def legacy(tmp_path: Path) -> Iterator[tuple[Legacy, Legacy]]:
     yield crm, erp
     crm.close()
     erp.close()
-
-
-def run(
-    config: Path, capsys: pytest.CaptureFixture[str], *args: str, code: int = 0
-) -> tuple[str, str]:
-    got = main(["--config", str(config), *args])
-    out, err = capsys.readouterr()
-    assert got == code, (args, out, err)
-    return out, err
-
-
-def parties_map(**rule: Any) -> dict[str, Any]:
-    return {
-        "name": "parties",
-        "entity": "party",
-        "a": "crm",
-        "b": "erp",
-        "only_listed_fields": True,
-        "fields": [{"field": "name"}, {"field": "vat_id"}],
-        "match": {"keys": ["vat_id"]},
-        "overlap_seconds": 0,
-        **rule,
-    }
 
 
 def test_check_connect_names_the_system_of_a_connector_error(
