@@ -89,9 +89,12 @@ def forget_unseen(conn: Connection, map_name: str, system: str, present: Collect
     show (deleted since); how many went."""
     where = (unreadable_records.c.map_name == map_name, unreadable_records.c.system == system)
     waiting = set(conn.execute(select(unreadable_records.c.native_id).where(*where)).scalars())
-    gone = waiting.difference(present)
-    if gone:
-        clear_unreadable(conn, map_name, system, gone)
+    gone = sorted(waiting.difference(present))
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        conn.execute(
+            delete(unreadable_records).where(*where, unreadable_records.c.native_id.in_(chunk))
+        )
     return len(gone)
 
 
