@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from syncline.cli.common import state
-from tests.cli.support import run
+from tests.cli.support import parties_map, run
 from tests.cli.test_sql_tables import SYSTEMS, Legacy, write_config
 from tests.connectors.sql.legacy_tables import legacy_system
 
@@ -25,16 +25,7 @@ def forget_global_config() -> Iterator[None]:
 
 
 def parties(*rules: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": "parties",
-        "entity": "party",
-        "a": "crm",
-        "b": "erp",
-        "only_listed_fields": True,
-        "fields": [{"field": "vat_id"}, *rules],
-        "match": {"keys": ["vat_id"]},
-        "overlap_seconds": 0,
-    }
+    return parties_map(fields=[{"field": "vat_id"}, *rules])
 
 
 def edit(config: Path, change: Any) -> None:
